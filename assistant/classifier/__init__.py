@@ -1,0 +1,1 @@
+"""The feedback classifier: corpus, features, training, evaluation, model registry and prediction."""

@@ -1,0 +1,156 @@
+"""Training steps: analyse the corpus, cross-validate, fit, evaluate on the dev split, write a version."""
+
+import platform
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold
+
+from assistant.classifier.corpus import (
+    CorpusComment,
+    corpus_hash,
+    load_comments,
+    load_split,
+    partition,
+)
+from assistant.classifier.evaluation import classification_metrics
+from assistant.classifier.model import ModelConfig, build_pipeline, strip_for_saving, to_matrix
+from assistant.classifier.registry import Classifier, save_version, set_current
+from assistant.nlp.pipelines import Analysis, analyse_many
+
+Progress = Callable[[str], None]
+CV_FOLDS = 5
+CV_SEED = 7
+
+
+def analyse_comments(comments: list[CorpusComment]) -> list[Analysis]:
+    """spaCy analyses of corpus comments, using their recorded language."""
+    return analyse_many([c.text for c in comments], [c.lang for c in comments])
+
+
+def cross_validate(
+    config: ModelConfig, comments: list[CorpusComment], analyses: list[Analysis]
+) -> dict[str, Any]:
+    """Stratified 5-fold CV (by language and label) on the training comments."""
+    matrix = to_matrix(analyses)
+    labels = np.array([c.label for c in comments])
+    langs = [c.lang for c in comments]
+    strata = [f"{c.lang}:{c.label}" for c in comments]
+    predicted = np.empty(len(comments), dtype=object)
+    fold_scores = []
+    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=CV_SEED)
+    for train_idx, test_idx in folds.split(matrix, strata):
+        model = clone(build_pipeline(config)).fit(matrix[train_idx], labels[train_idx])
+        predicted[test_idx] = model.predict(matrix[test_idx])
+        fold = classification_metrics(
+            labels[test_idx].tolist(), predicted[test_idx].tolist(), [langs[i] for i in test_idx]
+        )
+        fold_scores.append(fold["macro_f1"])
+    pooled = classification_metrics(labels.tolist(), predicted.tolist(), langs)
+    return {
+        "folds": CV_FOLDS,
+        "macro_f1_mean": round(statistics.mean(fold_scores), 4),
+        "macro_f1_std": round(statistics.stdev(fold_scores), 4),
+        "fold_macro_f1": fold_scores,
+        "per_lang": pooled["per_lang"],
+        "per_label": pooled["per_label"],
+    }
+
+
+def corpus_profile(comments: list[CorpusComment]) -> dict[str, Any]:
+    """Counts per language and label, and the share of hard cases."""
+    per_lang: dict[str, dict[str, int]] = {}
+    for comment in comments:
+        per_lang.setdefault(comment.lang, Counter())[comment.label] += 1
+    return {
+        "n": len(comments),
+        "per_lang": {lang: dict(sorted(c.items())) for lang, c in sorted(per_lang.items())},
+        "hard_share": round(sum(c.hard for c in comments) / max(len(comments), 1), 3),
+    }
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape the model's behaviour."""
+    import lingua  # noqa: F401
+    import sklearn
+    import spacy
+    import spacy_fi_experimental_web_md as fi_model
+    from importlib.metadata import version
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "spacy": spacy.__version__,
+        "spacy-fi-experimental-web-md": getattr(fi_model, "__version__", version("spacy-fi-experimental-web-md")),
+        "spacy-lookups-data": version("spacy-lookups-data"),
+        "lingua-language-detector": version("lingua-language-detector"),
+        "joblib": version("joblib"),
+    }
+
+
+def new_version_name(models_dir: Path, now: datetime) -> str:
+    """A sortable version name, unique within models/."""
+    base = now.strftime("%Y%m%d-%H%M%S")
+    name, n = base, 1
+    while (models_dir / name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def train(
+    *,
+    corpora_dir: Path,
+    models_dir: Path,
+    config: ModelConfig,
+    progress: Progress = print,
+    make_current: bool = True,
+) -> tuple[str, dict[str, Any]]:
+    """Train on the training split, cross-validate, evaluate on dev, and write a new model version."""
+    comments = load_comments(corpora_dir)
+    split = load_split(corpora_dir)
+    train_set, dev_set = partition(comments, split)
+    progress(f"corpus: {len(comments)} comments ({len(train_set)} train, {len(dev_set)} dev)")
+    progress("analysing with spaCy …")
+    train_analyses = analyse_comments(train_set)
+    dev_analyses = analyse_comments(dev_set)
+    progress(f"cross-validating ({CV_FOLDS} folds) …")
+    cv = cross_validate(config, train_set, train_analyses)
+    progress(f"  CV macro-F1 {cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}")
+    progress("fitting on the whole training split …")
+    pipeline = build_pipeline(config).fit(
+        to_matrix(train_analyses), [c.label for c in train_set]
+    )
+    strip_for_saving(pipeline)
+    now = datetime.now(UTC)
+    version = new_version_name(models_dir, now)
+    classifier = Classifier(pipeline, version)
+    predictions = classifier.predict_analyses(dev_analyses, explain=False)
+    dev = classification_metrics(
+        [c.label for c in dev_set], [p.label for p in predictions], [c.lang for c in dev_set]
+    )
+    progress(f"  dev macro-F1 {dev['macro_f1']:.3f}, accuracy {dev['accuracy']:.3f}")
+    card = {
+        "created": now.isoformat(timespec="seconds"),
+        "corpus_sha256": corpus_hash(comments, split),
+        "corpus": {"train": corpus_profile(train_set), "dev": corpus_profile(dev_set)},
+        "config": config.to_dict(),
+        "cross_validation": cv,
+        "dev": dev,
+        "libraries": library_versions(),
+    }
+    folder = save_version(models_dir, version, pipeline, card)
+    from assistant.classifier.card import write_card_markdown
+
+    write_card_markdown(folder)
+    if make_current:
+        set_current(models_dir, version)
+    progress(f"wrote {folder}")
+    return version, card

@@ -1,0 +1,182 @@
+"""The `assistant` console script: serve, train, evaluate, classify and corpus maintenance."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.classifier.corpus import CorpusError
+from assistant.settings import get_settings
+
+app = typer.Typer(
+    help="Vuoropuhe: stakeholder feedback and market dialogues.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+corpus_app = typer.Typer(help="Corpus maintenance.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the web service."""
+    import uvicorn
+
+    uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def train(
+    estimator: Annotated[str, typer.Option(help="logreg or svm")] = "",
+    keep_current: Annotated[bool, typer.Option(help="Do not point models/CURRENT at the new version.")] = False,
+) -> None:
+    """Train a new model version on the corpus (CV on train, evaluation on the dev split)."""
+    from assistant.classifier.model import ModelConfig
+    from assistant.classifier.selection import chosen_config
+    from assistant.classifier.training import train as train_model
+
+    settings = get_settings()
+    config: ModelConfig = chosen_config()
+    if estimator:
+        config.estimator = estimator
+    try:
+        train_model(
+            corpora_dir=settings.corpora_dir,
+            models_dir=settings.models_dir,
+            config=config,
+            progress=lambda line: typer.echo(line, err=True),
+            make_current=not keep_current,
+        )
+    except CorpusError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def select() -> None:
+    """Compare feature sets and models by cross-validation; writes models/selection.json."""
+    from assistant.classifier.selection import run_selection
+
+    settings = get_settings()
+    result = run_selection(
+        corpora_dir=settings.corpora_dir, progress=lambda line: typer.echo(line, err=True)
+    )
+    path = settings.models_dir / "selection.json"
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    typer.echo(f"wrote {path}", err=True)
+
+
+def _read_jsonl(stream, required: tuple[str, ...]) -> list[dict]:
+    records = []
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            _fail(f"line {number}: not valid JSON ({exc.msg})")
+        if not isinstance(record, dict):
+            _fail(f"line {number}: expected a JSON object")
+        for key in required:
+            if not isinstance(record.get(key), str) or not record[key].strip():
+                _fail(f"line {number}: missing or empty string field {key!r}")
+        records.append(record)
+    return records
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option(help="JSON Lines with `text` and `label`.", exists=True, dir_okay=False)],
+    version: Annotated[str, typer.Option(help="Model version (default: current).")] = "",
+) -> None:
+    """Print JSON metrics (macro_f1, accuracy, per_label, per_lang, confusion) for labelled comments."""
+    from assistant.classifier.categories import CATEGORY_KEYS
+    from assistant.classifier.evaluation import classification_metrics
+    from assistant.classifier.registry import load_classifier
+
+    with data.open(encoding="utf-8") as handle:
+        records = _read_jsonl(handle, ("text", "label"))
+    for number, record in enumerate(records, start=1):
+        if record["label"] not in CATEGORY_KEYS:
+            _fail(f"record {number}: unknown label {record['label']!r}")
+    classifier = load_classifier(get_settings().models_dir, version or None)
+    predictions = classifier.classify_many(
+        [r["text"] for r in records], [r.get("lang") for r in records], explain=False
+    )
+    metrics = classification_metrics(
+        [r["label"] for r in records], [p.label for p in predictions], [p.lang for p in predictions]
+    )
+    metrics["model_version"] = classifier.version
+    typer.echo(json.dumps(metrics, ensure_ascii=False))
+
+
+@app.command()
+def classify(
+    text: Annotated[str, typer.Option(help="Classify this one text instead of reading stdin.")] = "",
+    batch_size: Annotated[int, typer.Option(help="Comments per batch.")] = 256,
+) -> None:
+    """Read JSON Lines {"id", "text"} on stdin; write one JSON line per input."""
+    from assistant.classifier.registry import get_classifier
+
+    classifier = get_classifier()
+
+    def emit(record_id, prediction) -> None:
+        typer.echo(
+            json.dumps(
+                {
+                    "id": record_id,
+                    "lang": prediction.lang,
+                    "label": prediction.label,
+                    "scores": prediction.scores,
+                    "explanation": prediction.explanation,
+                },
+                ensure_ascii=False,
+            )
+        )
+
+    if text:
+        if len(text.strip()) == 0:
+            _fail("text is empty")
+        emit(None, classifier.classify(text))
+        return
+    records = _read_jsonl(sys.stdin, ("text",))
+    for start in range(0, len(records), batch_size):
+        chunk = records[start : start + batch_size]
+        predictions = classifier.classify_many([r["text"] for r in chunk], [r.get("lang") for r in chunk])
+        for record, prediction in zip(chunk, predictions, strict=True):
+            emit(record.get("id"), prediction)
+
+
+@corpus_app.command("split")
+def corpus_split() -> None:
+    """Assign new comments to train or dev (stratified); existing assignments never move."""
+    from assistant.classifier.corpus import extend_split, load_comments, load_split, save_split
+
+    corpora_dir = get_settings().corpora_dir
+    comments = load_comments(corpora_dir)
+    split = extend_split(comments, load_split(corpora_dir))
+    save_split(corpora_dir, split)
+    typer.echo(f"train {len(split['train'])}, dev {len(split['dev'])}", err=True)
+
+
+@corpus_app.command("check")
+def corpus_check() -> None:
+    """Validate the corpus and print its profile."""
+    from assistant.classifier.corpus import load_comments
+    from assistant.classifier.training import corpus_profile
+
+    typer.echo(json.dumps(corpus_profile(load_comments(get_settings().corpora_dir)), indent=2))
+
+
+if __name__ == "__main__":
+    app()

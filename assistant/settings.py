@@ -1,0 +1,36 @@
+"""All configuration, read from the environment (prefix ASSISTANT_). Nothing else reads os.environ."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Validated settings; every field can be set as ASSISTANT_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{ROOT_DIR / 'var' / 'vuoropuhe.sqlite3'}",
+        description="SQLAlchemy URL; PostgreSQL through postgresql+psycopg://",
+    )
+    models_dir: Path = ROOT_DIR / "models"
+    corpora_dir: Path = ROOT_DIR / "corpora"
+    templates_dir: Path = ROOT_DIR / "templates"
+    static_dir: Path = ROOT_DIR / "static"
+    default_language: str = "fi"
+    max_comment_chars: int = 5000
+    secret_key: str = Field(
+        default="dev-only-secret-change-me",
+        description="Signs cookies; set a long random value in production",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings object."""
+    return Settings()

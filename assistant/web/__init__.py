@@ -1,0 +1,1 @@
+"""Glue every page shares: the template environment, languages, error pages."""

@@ -1,0 +1,31 @@
+"""Per-request language: read from ?lang=, the cookie or Accept-Language; remembered in a cookie."""
+
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+
+from assistant.web import i18n
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+class LocaleMiddleware(BaseHTTPMiddleware):
+    """Sets the request's locale for gettext and remembers an explicit choice."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        query = request.query_params.get("lang")
+        locale = i18n.choose_locale(
+            query, request.cookies.get(i18n.LOCALE_COOKIE), request.headers.get("accept-language")
+        )
+        token = i18n.current_locale.set(locale)
+        request.state.locale = locale
+        try:
+            response = await call_next(request)
+        finally:
+            i18n.current_locale.reset(token)
+        if query in i18n.LOCALES and request.cookies.get(i18n.LOCALE_COOKIE) != query:
+            response.set_cookie(
+                i18n.LOCALE_COOKIE, query, max_age=ONE_YEAR, httponly=True, samesite="lax"
+            )
+        response.headers.setdefault("Content-Language", locale)
+        return response

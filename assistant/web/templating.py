@@ -1,0 +1,58 @@
+"""The Jinja2 environment shared by every page, with gettext installed once."""
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from assistant.settings import get_settings
+from assistant.web import i18n
+
+HELSINKI = "Europe/Helsinki"
+
+
+def _format_datetime(value: datetime, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt, tzinfo=HELSINKI, locale=i18n.current_locale.get())
+
+
+def _format_percent(value: float) -> str:
+    return format_percent(value, locale=i18n.current_locale.get())
+
+
+def _format_number(value: float) -> str:
+    return format_decimal(value, locale=i18n.current_locale.get())
+
+
+@lru_cache(maxsize=1)
+def templates() -> Jinja2Templates:
+    """The process-wide templates object."""
+    env = Environment(
+        loader=FileSystemLoader(str(get_settings().templates_dir)),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    result = Jinja2Templates(env=env)
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["datetime"] = _format_datetime
+    env.filters["percent"] = _format_percent
+    env.filters["number"] = _format_number
+    env.globals["LOCALES"] = i18n.LOCALES
+    return result
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page template in the request's language."""
+    return templates().TemplateResponse(
+        request,
+        name,
+        {"locale": i18n.current_locale.get(), **(context or {})},
+        status_code=status_code,
+    )
