@@ -21,7 +21,7 @@ from assistant.classifier.corpus import (
 )
 from assistant.classifier.evaluation import classification_metrics
 from assistant.classifier.model import ModelConfig, build_pipeline, strip_for_saving, to_matrix
-from assistant.classifier.registry import Classifier, save_version, set_current
+from assistant.classifier.registry import Classifier, Prediction, save_version, set_current
 from assistant.nlp.pipelines import Analysis, analyse_many
 
 Progress = Callable[[str], None]
@@ -95,6 +95,64 @@ def library_versions() -> dict[str, str]:
     }
 
 
+TARGET_CONFIDENT_ACCURACY = 0.97
+
+
+def tune_uncertainty(predictions: list[Prediction], gold: list[str]) -> dict[str, Any]:
+    """Thresholds under which the assistant asks instead of asserting, tuned on the dev split.
+
+    Chooses the (top score, margin) pair that keeps the most comments "confident" while the
+    confident ones are right at least TARGET_CONFIDENT_ACCURACY of the time.
+    """
+    ranked = [p.ranked() for p in predictions]
+    best: dict[str, Any] | None = None
+    for top in np.arange(0.30, 0.91, 0.05):
+        for margin in np.arange(0.0, 0.41, 0.05):
+            confident = [
+                i for i, r in enumerate(ranked) if r[0][1] >= top and r[0][1] - r[1][1] >= margin
+            ]
+            if not confident:
+                continue
+            accuracy = sum(predictions[i].label == gold[i] for i in confident) / len(confident)
+            coverage = len(confident) / len(predictions)
+            candidate = {
+                "min_top_score": round(float(top), 2),
+                "min_margin": round(float(margin), 2),
+                "coverage": round(coverage, 4),
+                "confident_accuracy": round(accuracy, 4),
+            }
+            meets = accuracy >= TARGET_CONFIDENT_ACCURACY
+            if best is None:
+                best = candidate
+                continue
+            best_meets = best["confident_accuracy"] >= TARGET_CONFIDENT_ACCURACY
+            if (meets and not best_meets) or (
+                meets == best_meets
+                and (coverage, accuracy) > (best["coverage"], best["confident_accuracy"])
+                if meets
+                else accuracy > best["confident_accuracy"]
+            ):
+                best = candidate
+    assert best is not None
+    unsure = [
+        i
+        for i, r in enumerate(ranked)
+        if r[0][1] < best["min_top_score"] or r[0][1] - r[1][1] < best["min_margin"]
+    ]
+    best["unsure_accuracy"] = (
+        round(sum(predictions[i].label == gold[i] for i in unsure) / len(unsure), 4) if unsure else None
+    )
+    best["unsure_in_top3"] = (
+        round(
+            sum(gold[i] in [k for k, _ in ranked[i][:3]] for i in unsure) / len(unsure), 4
+        )
+        if unsure
+        else None
+    )
+    best["target_confident_accuracy"] = TARGET_CONFIDENT_ACCURACY
+    return best
+
+
 def new_version_name(models_dir: Path, now: datetime) -> str:
     """A sortable version name, unique within models/."""
     base = now.strftime("%Y%m%d-%H%M%S")
@@ -144,6 +202,7 @@ def train(
         "config": config.to_dict(),
         "cross_validation": cv,
         "dev": dev,
+        "uncertainty": tune_uncertainty(predictions, [c.label for c in dev_set]),
         "libraries": library_versions(),
     }
     folder = save_version(models_dir, version, pipeline, card)
