@@ -2,8 +2,8 @@
 
 Finnish uses the Voikko lemmatizer of `spacy-fi-experimental-web-md`. The statistical components
 (tok2vec, tagger, morphologizer, parser, NER) are excluded: the lemmatizer works on its own from
-Voikko's analyses, and the benchmark shows the full pipeline costs about ten times more per comment
-for no gain in classification (see bench/RESULTS.md). Swedish and English use `spacy.blank` with
+Voikko's analyses, and the benchmark shows the tagger pipeline costs about eight times more per
+comment for a cross-validated difference well inside the noise (see bench/RESULTS.md). Swedish and English use `spacy.blank` with
 lookup lemmas from `spacy-lookups-data`.
 """
 
