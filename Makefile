@@ -45,7 +45,7 @@ lint: setup
 	$(BIN)/ruff format --check assistant tests bench
 
 i18n: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ --no-location \
 	  --sort-output --omit-header -o assistant/locale/messages.pot .
 	$(BIN)/pybabel update -i assistant/locale/messages.pot -d assistant/locale --no-fuzzy-matching \
 	  --ignore-obsolete -w 100

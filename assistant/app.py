@@ -7,10 +7,14 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant import __version__
 from assistant.classifier import api as classifier_api
-from assistant.settings import get_settings
+from assistant.db import build_engine
+from assistant.feedback import api as feedback_api
+from assistant.feedback import pages as feedback_pages
+from assistant.settings import Settings, get_settings
 from assistant.web import pages
 from assistant.web.errors import install_error_handlers
 from assistant.web.middleware import LocaleMiddleware
+from assistant.web.ratelimit import build_limiter
 
 
 @asynccontextmanager
@@ -25,18 +29,23 @@ async def lifespan(app: FastAPI):
     yield
 
 
-def create_app() -> FastAPI:
-    """Build the Vuoropuhe web application."""
-    settings = get_settings()
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the Vuoropuhe web application (settings from the environment unless given)."""
+    settings = settings or get_settings()
     app = FastAPI(
         title="Vuoropuhe",
         version=__version__,
         description="Stakeholder feedback and market dialogues for a wellbeing services county.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.engine = build_engine(settings.database_url)
+    app.state.limiter = build_limiter(settings.rate_limit_storage)
     app.add_middleware(LocaleMiddleware)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     app.include_router(pages.router)
     app.include_router(classifier_api.router)
+    app.include_router(feedback_pages.router)
+    app.include_router(feedback_api.router)
     install_error_handlers(app)
     return app

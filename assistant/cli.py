@@ -17,6 +17,8 @@ app = typer.Typer(
 )
 corpus_app = typer.Typer(help="Corpus maintenance.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 
 def _fail(message: str) -> None:
@@ -30,16 +32,21 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Run the web service."""
+    """Migrate the database to the newest schema, then run the web service."""
     import uvicorn
 
+    from assistant.migrate import upgrade
+
+    upgrade(get_settings().database_url)
     uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 @app.command()
 def train(
     estimator: Annotated[str, typer.Option(help="logreg or svm")] = "",
-    keep_current: Annotated[bool, typer.Option(help="Do not point models/CURRENT at the new version.")] = False,
+    keep_current: Annotated[
+        bool, typer.Option(help="Do not point models/CURRENT at the new version.")
+    ] = False,
 ) -> None:
     """Train a new model version on the corpus (CV on train, evaluation on the dev split)."""
     from assistant.classifier.model import ModelConfig
@@ -96,7 +103,9 @@ def _read_jsonl(stream, required: tuple[str, ...]) -> list[dict]:
 
 @app.command()
 def evaluate(
-    data: Annotated[Path, typer.Option(help="JSON Lines with `text` and `label`.", exists=True, dir_okay=False)],
+    data: Annotated[
+        Path, typer.Option(help="JSON Lines with `text` and `label`.", exists=True, dir_okay=False)
+    ],
     version: Annotated[str, typer.Option(help="Model version (default: current).")] = "",
 ) -> None:
     """Print JSON metrics (macro_f1, accuracy, per_label, per_lang, confusion) for labelled comments."""
@@ -122,7 +131,9 @@ def evaluate(
 
 @app.command()
 def classify(
-    text: Annotated[str, typer.Option(help="Classify this one text instead of reading stdin.")] = "",
+    text: Annotated[
+        str, typer.Option(help="Classify this one text instead of reading stdin.")
+    ] = "",
     batch_size: Annotated[int, typer.Option(help="Comments per batch.")] = 256,
 ) -> None:
     """Read JSON Lines {"id", "text"} on stdin; write one JSON line per input."""
@@ -152,9 +163,20 @@ def classify(
     records = _read_jsonl(sys.stdin, ("text",))
     for start in range(0, len(records), batch_size):
         chunk = records[start : start + batch_size]
-        predictions = classifier.classify_many([r["text"] for r in chunk], [r.get("lang") for r in chunk])
+        predictions = classifier.classify_many(
+            [r["text"] for r in chunk], [r.get("lang") for r in chunk]
+        )
         for record, prediction in zip(chunk, predictions, strict=True):
             emit(record.get("id"), prediction)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply the Alembic migrations to ASSISTANT_DATABASE_URL."""
+    from assistant.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    typer.echo("database is up to date", err=True)
 
 
 @corpus_app.command("split")

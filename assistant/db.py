@@ -3,7 +3,9 @@
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
+from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
@@ -39,7 +41,10 @@ def get_engine() -> Engine:
     return build_engine(get_settings().database_url)
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request."""
-    with Session(get_engine()) as session:
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: one session per request, on the app's engine."""
+    with Session(request.app.state.engine) as session:
         yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

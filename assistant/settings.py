@@ -24,6 +24,16 @@ class Settings(BaseSettings):
     static_dir: Path = ROOT_DIR / "static"
     default_language: str = "fi"
     max_comment_chars: int = 5000
+    public_post_rate: str = Field(
+        default="60/minute", description="Rate limit per client for public POSTs (limits syntax)"
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="limits storage URL; redis://127.0.0.1:6379 for several processes",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Mark cookies Secure (serve over HTTPS)"
+    )
     secret_key: str = Field(
         default="dev-only-secret-change-me",
         description="Signs cookies; set a long random value in production",

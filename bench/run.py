@@ -31,7 +31,7 @@ REPEATS = 5
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def timed(fn, *args):
@@ -69,7 +69,11 @@ def bench_single(classifier, dev) -> dict:
         for text in every:
             _, seconds = timed(classifier.classify, text)
             latencies.append(seconds * 1000)
-    per_lang["all"] = {"n": len(latencies), "median_ms": statistics.median(latencies), "p95_ms": percentile(latencies, 0.95)}
+    per_lang["all"] = {
+        "n": len(latencies),
+        "median_ms": statistics.median(latencies),
+        "p95_ms": percentile(latencies, 0.95),
+    }
     return per_lang
 
 
@@ -147,7 +151,9 @@ def bench_batch(classifier, dev) -> dict:
 
 def bench_quality(classifier, dev) -> dict:
     predictions = classifier.classify_many([c.text for c in dev], explain=False)
-    metrics = classification_metrics([c.label for c in dev], [p.label for p in predictions], [p.lang for p in predictions])
+    metrics = classification_metrics(
+        [c.label for c in dev], [p.label for p in predictions], [p.lang for p in predictions]
+    )
     detected_right = sum(p.lang == c.lang for p, c in zip(predictions, dev, strict=True)) / len(dev)
     selection_path = get_settings().models_dir / "selection.json"
     selection = json.loads(selection_path.read_text()) if selection_path.exists() else {}
@@ -171,7 +177,9 @@ def write_results(results: dict, path: Path) -> None:
         "|---|---|---|---|---|",
     ]
     for lang, v in single.items():
-        lines.append(f"| {lang} | {v['n']} | {v['median_ms']:.2f} | {v['p95_ms']:.2f} | ≤ 10 ms median |")
+        lines.append(
+            f"| {lang} | {v['n']} | {v['median_ms']:.2f} | {v['p95_ms']:.2f} | ≤ 10 ms median |"
+        )
     lines += [
         "",
         "## Where the time goes (per comment)",
@@ -220,7 +228,9 @@ def write_results(results: dict, path: Path) -> None:
             "|---|---|---|---|",
         ]
         for name, v in quality["selection"]["candidates"].items():
-            lines.append(f"| {name} | {v['macro_f1_mean']:.3f} | {v['macro_f1_std']:.3f} | {v['seconds']} |")
+            lines.append(
+                f"| {name} | {v['macro_f1_mean']:.3f} | {v['macro_f1_std']:.3f} | {v['seconds']} |"
+            )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

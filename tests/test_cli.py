@@ -13,7 +13,9 @@ ASSISTANT = str(Path(sys.executable).parent / "assistant")
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([ASSISTANT, *args], input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [ASSISTANT, *args], input=stdin, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_classify_reads_and_writes_json_lines():
@@ -52,7 +54,10 @@ def test_evaluate_prints_the_metrics(tmp_path):
         "\n".join(
             json.dumps(x, ensure_ascii=False)
             for x in [
-                {"text": "Oman tuotannon tuntihinta pitää julkaista vertailua varten.", "label": "cost_comparability"},
+                {
+                    "text": "Oman tuotannon tuntihinta pitää julkaista vertailua varten.",
+                    "label": "cost_comparability",
+                },
                 {"text": "Kotihoidossa ei ole tarpeeksi hoitajia.", "label": "resources"},
                 {"text": "Small NGOs cannot compete in huge tenders.", "label": "small_producers"},
             ]

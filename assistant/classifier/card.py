@@ -25,7 +25,7 @@ def render_card(card: dict[str, Any]) -> str:
         "## Data",
         "",
         _table(
-            ["split", "lang", *sorted(next(iter(card['corpus']['train']['per_lang'].values())))],
+            ["split", "lang", *sorted(next(iter(card["corpus"]["train"]["per_lang"].values())))],
             [
                 [split, lang, *counts.values()]
                 for split in ("train", "dev")
@@ -45,7 +45,13 @@ def render_card(card: dict[str, Any]) -> str:
         _table(
             ["lang", "dev n", "dev macro-F1", "dev accuracy", "CV macro-F1"],
             [
-                [lang, v["n"], v["macro_f1"], v["accuracy"], cv["per_lang"].get(lang, {}).get("macro_f1", "")]
+                [
+                    lang,
+                    v["n"],
+                    v["macro_f1"],
+                    v["accuracy"],
+                    cv["per_lang"].get(lang, {}).get("macro_f1", ""),
+                ]
                 for lang, v in dev["per_lang"].items()
             ],
         ),
@@ -54,14 +60,22 @@ def render_card(card: dict[str, Any]) -> str:
         "",
         _table(
             ["category", "precision", "recall", "F1", "support"],
-            [[k, v["precision"], v["recall"], v["f1"], v["support"]] for k, v in dev["per_label"].items()],
+            [
+                [k, v["precision"], v["recall"], v["f1"], v["support"]]
+                for k, v in dev["per_label"].items()
+            ],
         ),
         "",
         "Confusion on the development split (rows: true category, columns: predicted):",
         "",
         _table(
             ["", *dev["confusion"]["labels"]],
-            [[label, *row] for label, row in zip(dev["confusion"]["labels"], dev["confusion"]["matrix"], strict=True)],
+            [
+                [label, *row]
+                for label, row in zip(
+                    dev["confusion"]["labels"], dev["confusion"]["matrix"], strict=True
+                )
+            ],
         ),
         "",
         "## Settings",

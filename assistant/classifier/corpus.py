@@ -111,7 +111,9 @@ def load_split(corpora_dir: Path) -> dict[str, list[str]]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def extend_split(comments: list[CorpusComment], split: dict[str, list[str]]) -> dict[str, list[str]]:
+def extend_split(
+    comments: list[CorpusComment], split: dict[str, list[str]]
+) -> dict[str, list[str]]:
     """Assign comments not yet in the split, stratified by language and label; old ones stay put."""
     assigned = set(split["train"]) | set(split["dev"])
     new = [c for c in comments if c.id not in assigned]
@@ -127,7 +129,10 @@ def extend_split(comments: list[CorpusComment], split: dict[str, list[str]]) -> 
         train += [c.id for c in new_train]
         dev += [c.id for c in new_dev]
     known = {c.id for c in comments}
-    return {"train": sorted(i for i in train if i in known), "dev": sorted(i for i in dev if i in known)}
+    return {
+        "train": sorted(i for i in train if i in known),
+        "dev": sorted(i for i in dev if i in known),
+    }
 
 
 def save_split(corpora_dir: Path, split: dict[str, list[str]]) -> None:

@@ -2,7 +2,12 @@
 
 from typing import Any
 
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 
 from assistant.classifier.categories import CATEGORY_KEYS
 
@@ -33,7 +38,9 @@ def classification_metrics(
         }
     return {
         "n": len(gold),
-        "macro_f1": _rounded(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0))
+        "macro_f1": _rounded(
+            f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)
+        )
         if gold
         else 0.0,
         "accuracy": _rounded(accuracy_score(gold, predicted)) if gold else 0.0,

@@ -5,6 +5,7 @@ two-column object array built from spaCy's output: column 0 the lemmas, column 1
 word forms. spaCy itself is never stored in the model file.
 """
 
+import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -165,11 +166,13 @@ class Explainer:
         if "lemma" in self._offsets:
             offset, vocab = self._offsets["lemma"], self._vocab["lemma"]
             lemmas = list(analysis.lemmas)
-            grams = set(lemmas) | {f"{a} {b}" for a, b in zip(lemmas, lemmas[1:], strict=False)}
+            grams = set(lemmas) | {f"{a} {b}" for a, b in itertools.pairwise(lemmas)}
             for gram in grams:
                 j = vocab.get(gram)
                 if j is not None and offset + j in values:
-                    by_term[gram] = by_term.get(gram, 0.0) + values[offset + j] * weights[offset + j]
+                    by_term[gram] = (
+                        by_term.get(gram, 0.0) + values[offset + j] * weights[offset + j]
+                    )
         if self._char_analyzer is not None:
             offset, vocab = self._offsets["char"], self._vocab["char"]
             for word, lemma in dict(zip(analysis.words, analysis.lemmas, strict=True)).items():

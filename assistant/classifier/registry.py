@@ -117,7 +117,10 @@ class Classifier:
         predictions = []
         for i, analysis in enumerate(analyses):
             best = int(probabilities[i].argmax())
-            scores = {key: round(float(probabilities[i][self._classes.index(key)]), 4) for key in CATEGORY_KEYS}
+            scores = {
+                key: round(float(probabilities[i][self._classes.index(key)]), 4)
+                for key in CATEGORY_KEYS
+            }
             explanation = self._explainer.explain(features[i], analysis, best) if explain else []
             predictions.append(
                 Prediction(

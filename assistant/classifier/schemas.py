@@ -24,7 +24,10 @@ class ClassifyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[StrictStr, Field(max_length=MAX_COMMENT_CHARS, description="The comment, 1–5,000 characters.")]
+    text: Annotated[
+        StrictStr,
+        Field(max_length=MAX_COMMENT_CHARS, description="The comment, 1–5,000 characters."),
+    ]
     lang: Annotated[str | None, Field(description="fi, sv or en; detected when omitted.")] = None
 
     @field_validator("text")

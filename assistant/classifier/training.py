@@ -77,25 +77,30 @@ def corpus_profile(comments: list[CorpusComment]) -> dict[str, Any]:
 
 def library_versions() -> dict[str, str]:
     """Versions of the libraries that shape the model's behaviour."""
+    from importlib.metadata import version
+
     import lingua  # noqa: F401
     import sklearn
     import spacy
     import spacy_fi_experimental_web_md as fi_model
-    from importlib.metadata import version
 
     return {
         "python": platform.python_version(),
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,
         "spacy": spacy.__version__,
-        "spacy-fi-experimental-web-md": getattr(fi_model, "__version__", version("spacy-fi-experimental-web-md")),
+        "spacy-fi-experimental-web-md": getattr(
+            fi_model, "__version__", version("spacy-fi-experimental-web-md")
+        ),
         "spacy-lookups-data": version("spacy-lookups-data"),
         "lingua-language-detector": version("lingua-language-detector"),
         "joblib": version("joblib"),
     }
 
 
-TARGET_CONFIDENT_ACCURACY = 0.97
+# Asking costs the person one click; a wrong assertion costs their trust. So the assistant asserts
+# only where the dev split says it is right 99% of the time.
+TARGET_CONFIDENT_ACCURACY = 0.99
 
 
 def tune_uncertainty(predictions: list[Prediction], gold: list[str]) -> dict[str, Any]:
@@ -140,12 +145,12 @@ def tune_uncertainty(predictions: list[Prediction], gold: list[str]) -> dict[str
         if r[0][1] < best["min_top_score"] or r[0][1] - r[1][1] < best["min_margin"]
     ]
     best["unsure_accuracy"] = (
-        round(sum(predictions[i].label == gold[i] for i in unsure) / len(unsure), 4) if unsure else None
+        round(sum(predictions[i].label == gold[i] for i in unsure) / len(unsure), 4)
+        if unsure
+        else None
     )
     best["unsure_in_top3"] = (
-        round(
-            sum(gold[i] in [k for k, _ in ranked[i][:3]] for i in unsure) / len(unsure), 4
-        )
+        round(sum(gold[i] in [k for k, _ in ranked[i][:3]] for i in unsure) / len(unsure), 4)
         if unsure
         else None
     )
@@ -183,9 +188,7 @@ def train(
     cv = cross_validate(config, train_set, train_analyses)
     progress(f"  CV macro-F1 {cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}")
     progress("fitting on the whole training split …")
-    pipeline = build_pipeline(config).fit(
-        to_matrix(train_analyses), [c.label for c in train_set]
-    )
+    pipeline = build_pipeline(config).fit(to_matrix(train_analyses), [c.label for c in train_set])
     strip_for_saving(pipeline)
     now = datetime.now(UTC)
     version = new_version_name(models_dir, now)

@@ -19,8 +19,18 @@ def _field_message(error: dict) -> str:
     field = ".".join(str(p) for p in error.get("loc", ())[1:]) or _("request")
     if kind == "string_too_long":
         limit = error.get("ctx", {}).get("max_length")
-        return _("%(field)s is too long: at most %(limit)s characters.") % {"field": field, "limit": limit}
-    if kind in {"string_type", "int_type", "bool_type", "list_type", "dict_type", "model_attributes_type"}:
+        return _("%(field)s is too long: at most %(limit)s characters.") % {
+            "field": field,
+            "limit": limit,
+        }
+    if kind in {
+        "string_type",
+        "int_type",
+        "bool_type",
+        "list_type",
+        "dict_type",
+        "model_attributes_type",
+    }:
         return _("%(field)s has the wrong type.") % {"field": field}
     if kind == "missing":
         return _("%(field)s is required.") % {"field": field}
@@ -51,14 +61,28 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     """JSON for API paths; a page in the base layout for people."""
     if _wants_json(request):
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
     titles = {
         404: _("Page not found"),
         405: _("This action is not possible here"),
         429: _("Too many requests"),
     }
     title = titles.get(exc.status_code, _("Something went wrong"))
-    return render(request, "error.html", {"title": title, "status": exc.status_code}, exc.status_code)
+    detail = (
+        _(
+            "You have sent a lot in a short time. Wait a minute and try again; nothing you already sent is lost."
+        )
+        if exc.status_code == 429
+        else None
+    )
+    return render(
+        request,
+        "error.html",
+        {"title": title, "status": exc.status_code, "detail": detail},
+        exc.status_code,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

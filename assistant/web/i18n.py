@@ -6,7 +6,7 @@ current request, so two requests in different languages never share a translatio
 
 import io
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -22,7 +22,7 @@ LOCALE_COOKIE = "lang"
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(locale: str) -> NullTranslations:
     """The catalog of a locale, compiled in memory from its .po file (no .mo files to go stale)."""
     po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from assistant.feedback.texts import confidence_words, stakeholder_label
 from assistant.settings import get_settings
 from assistant.web import i18n
 
@@ -43,6 +44,8 @@ def templates() -> Jinja2Templates:
     env.filters["percent"] = _format_percent
     env.filters["number"] = _format_number
     env.globals["LOCALES"] = i18n.LOCALES
+    env.globals["stakeholder_label"] = stakeholder_label
+    env.globals["confidence_words"] = confidence_words
     return result
 
 

@@ -85,7 +85,10 @@ def test_dev_split_is_fixed_complete_and_stratified(settings, comments):
             in_dev = sum(1 for c in dev if c.lang == lang and c.label == label)
             assert 0.09 * total <= in_dev <= 0.21 * total, (lang, label, in_dev, total)
     # Re-running the split on an unchanged corpus moves nothing.
-    assert extend_split(comments, split) == {"train": sorted(split["train"]), "dev": sorted(split["dev"])}
+    assert extend_split(comments, split) == {
+        "train": sorted(split["train"]),
+        "dev": sorted(split["dev"]),
+    }
 
 
 def test_extending_the_split_keeps_old_assignments():
@@ -120,5 +123,5 @@ def test_bad_corpus_lines_are_refused(tmp_path):
     (tmp_path / "comments" / "x.jsonl").write_text(
         '{"id": "x-1", "lang": "fi", "stakeholder": "martian", "label": "quality", "text": "hei"}\n'
     )
-    with pytest.raises(CorpusError, match="x.jsonl:1"):
+    with pytest.raises(CorpusError, match=r"x\.jsonl:1"):
         load_comments(tmp_path)

@@ -5,12 +5,36 @@ import pytest
 from assistant.classifier.categories import CATEGORY_KEYS
 
 EXAMPLES = [
-    ("fi", "cost_comparability", "Oman tuotannon tuntihinta pitää julkaista, jotta sitä voi verrata ostopalvelujen hintoihin samoilla laskentaperiaatteilla."),
-    ("fi", "small_producers", "Pienet yhdistykset eivät pysty osallistumaan kilpailutuksiin, kun hankinnat ovat niin suuria ja vaatimukset raskaita."),
-    ("fi", "resources", "Kotihoidossa on liian vähän hoitajia ja työkuorma on kohtuuton, henkilöstöä pitää rekrytoida lisää."),
-    ("sv", "development", "Låt oss pröva en ny modell med distansbesök i hemvården och mäta resultaten av pilotprojektet."),
-    ("sv", "quality", "Kvaliteten i vården måste vara lika god oberoende av om tjänsten köps eller produceras själv, och klienten ska få service på svenska."),
-    ("en", "small_producers", "Small associations and local firms cannot compete when the county bundles everything into huge tenders."),
+    (
+        "fi",
+        "cost_comparability",
+        "Oman tuotannon tuntihinta pitää julkaista, jotta sitä voi verrata ostopalvelujen hintoihin samoilla laskentaperiaatteilla.",
+    ),
+    (
+        "fi",
+        "small_producers",
+        "Pienet yhdistykset eivät pysty osallistumaan kilpailutuksiin, kun hankinnat ovat niin suuria ja vaatimukset raskaita.",
+    ),
+    (
+        "fi",
+        "resources",
+        "Kotihoidossa on liian vähän hoitajia ja työkuorma on kohtuuton, henkilöstöä pitää rekrytoida lisää.",
+    ),
+    (
+        "sv",
+        "development",
+        "Låt oss pröva en ny modell med distansbesök i hemvården och mäta resultaten av pilotprojektet.",
+    ),
+    (
+        "sv",
+        "quality",
+        "Kvaliteten i vården måste vara lika god oberoende av om tjänsten köps eller produceras själv, och klienten ska få service på svenska.",
+    ),
+    (
+        "en",
+        "small_producers",
+        "Small associations and local firms cannot compete when the county bundles everything into huge tenders.",
+    ),
 ]
 
 

@@ -35,7 +35,17 @@ def test_card_meets_the_quality_bar(card):
 
 
 def test_card_records_what_a_maintainer_needs(settings, card):
-    for key in ("version", "created", "corpus_sha256", "corpus", "config", "cross_validation", "dev", "libraries", "sha256"):
+    for key in (
+        "version",
+        "created",
+        "corpus_sha256",
+        "corpus",
+        "config",
+        "cross_validation",
+        "dev",
+        "libraries",
+        "sha256",
+    ):
         assert key in card
     assert set(card["dev"]["per_label"]) == set(CATEGORY_KEYS)
     assert len(card["dev"]["confusion"]["matrix"]) == 5

@@ -13,7 +13,10 @@ from assistant.classifier.training import train
 @pytest.mark.slow
 def test_training_reproduces_the_shipped_model_card(settings, tmp_path):
     version, card = train(
-        corpora_dir=settings.corpora_dir, models_dir=tmp_path, config=chosen_config(), progress=lambda _: None
+        corpora_dir=settings.corpora_dir,
+        models_dir=tmp_path,
+        config=chosen_config(),
+        progress=lambda _: None,
     )
     assert current_version(tmp_path) == version
     shipped = json.loads(

@@ -44,7 +44,11 @@ def test_pipelines_are_loaded_once_and_slimmed():
 
 
 def test_batch_analysis_keeps_the_order_of_mixed_languages():
-    texts = ["Hemvården behöver mer personal.", "Kotihoito tarvitsee lisää hoitajia.", "Home care needs staff."]
+    texts = [
+        "Hemvården behöver mer personal.",
+        "Kotihoito tarvitsee lisää hoitajia.",
+        "Home care needs staff.",
+    ]
     assert [a.lang for a in analyse_many(texts)] == ["sv", "fi", "en"]
 
 

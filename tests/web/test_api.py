@@ -8,7 +8,9 @@ from assistant.classifier.categories import CATEGORY_KEYS
 def test_classify_answers_the_documented_shape(client, classifier):
     response = client.post(
         "/api/v1/classify",
-        json={"text": "Pienten järjestöjen on vaikea osallistua, kun kilpailutukset ovat valtavia."},
+        json={
+            "text": "Pienten järjestöjen on vaikea osallistua, kun kilpailutukset ovat valtavia."
+        },
     )
     assert response.status_code == 200
     body = response.json()
@@ -21,7 +23,9 @@ def test_classify_answers_the_documented_shape(client, classifier):
 
 
 def test_classify_accepts_a_language_hint(client):
-    response = client.post("/api/v1/classify", json={"text": "Personalen räcker inte till.", "lang": "sv"})
+    response = client.post(
+        "/api/v1/classify", json={"text": "Personalen räcker inte till.", "lang": "sv"}
+    )
     assert response.status_code == 200
     assert response.json()["lang"] == "sv"
 
@@ -49,7 +53,9 @@ def test_bad_input_gets_a_422_with_a_finnish_message(client, payload, fi_message
 
 
 def test_error_message_follows_the_users_language(client):
-    sv = client.post("/api/v1/classify", json={"text": ""}, headers={"Accept-Language": "sv-FI,sv;q=0.9"})
+    sv = client.post(
+        "/api/v1/classify", json={"text": ""}, headers={"Accept-Language": "sv-FI,sv;q=0.9"}
+    )
     en = client.post("/api/v1/classify", json={"text": ""}, headers={"Accept-Language": "en-GB"})
     assert "är tomt" in sv.json()["message"]
     assert "is empty" in en.json()["message"]

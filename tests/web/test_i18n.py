@@ -18,10 +18,30 @@ def _ids(path: Path) -> set[str]:
 def test_translation_template_is_up_to_date(tmp_path):
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "--no-location", "--omit-header",
-         "-o", str(fresh), "."],
-        cwd=ROOT_DIR, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_",
+            "-k",
+            "gettext",
+            "-k",
+            "ngettext:1,2",
+            "-k",
+            "N_",
+            "--no-location",
+            "--omit-header",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT_DIR,
+        check=True,
+        capture_output=True,
     )
     assert _ids(fresh) == _ids(LOCALE_DIR / "messages.pot"), "run `make i18n` and translate"
 
@@ -34,6 +54,9 @@ def test_finnish_and_swedish_catalogs_are_complete():
         translated = {
             (m.id if isinstance(m.id, str) else m.id[0])
             for m in catalog
-            if m.id and m.string and (all(m.string) if isinstance(m.string, tuple) else True) and not m.fuzzy
+            if m.id
+            and m.string
+            and (all(m.string) if isinstance(m.string, tuple) else True)
+            and not m.fuzzy
         }
         assert template - translated == set(), lang

@@ -1,0 +1,1 @@
+"""Feedback: comments from stakeholders, the chat-style assistant that collects them, and its API."""

@@ -1,0 +1,6 @@
+"""Imports every domain's tables so that SQLModel.metadata knows the whole schema."""
+
+
+def import_all_models() -> None:
+    """Import each domain's models module (for Alembic and schema checks)."""
+    import assistant.feedback.models  # noqa: F401
