@@ -66,7 +66,7 @@ def _load(request: Request, session) -> tuple[Conversation | None, dict[str, Any
 
 
 def _back() -> RedirectResponse:
-    return RedirectResponse("/feedback#latest", status_code=303)
+    return RedirectResponse("/feedback", status_code=303)
 
 
 def _page(
