@@ -8,6 +8,9 @@ from fastapi.staticfiles import StaticFiles
 from assistant import __version__
 from assistant.classifier import api as classifier_api
 from assistant.db import build_engine
+from assistant.dialogues import api as dialogues_api
+from assistant.dialogues import pages as dialogues_pages
+from assistant.dialogues.service import service_areas
 from assistant.feedback import api as feedback_api
 from assistant.feedback import pages as feedback_pages
 from assistant.settings import Settings, get_settings
@@ -41,11 +44,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = build_engine(settings.database_url)
     app.state.limiter = build_limiter(settings.rate_limit_storage)
+    app.state.service_areas = service_areas(settings.service_areas_file)
     app.add_middleware(LocaleMiddleware)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     app.include_router(pages.router)
     app.include_router(classifier_api.router)
     app.include_router(feedback_pages.router)
     app.include_router(feedback_api.router)
+    app.include_router(dialogues_pages.router)
+    app.include_router(dialogues_api.router)
+    app.include_router(dialogues_api.admin)
     install_error_handlers(app)
     return app

@@ -19,6 +19,8 @@ corpus_app = typer.Typer(help="Corpus maintenance.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+outbox_app = typer.Typer(help="Outgoing email.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 
 def _fail(message: str) -> None:
@@ -177,6 +179,22 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
     upgrade(get_settings().database_url, revision)
     typer.echo("database is up to date", err=True)
+
+
+@outbox_app.command("send")
+def outbox_send(limit: Annotated[int, typer.Option(help="Send at most this many.")] = 1000) -> None:
+    """Send queued email: over SMTP when ASSISTANT_SMTP_HOST is set, else as .eml files in var/outbox/."""
+    from assistant.db import build_engine
+    from assistant.outbox.service import send_pending, transport_from_settings
+
+    settings = get_settings()
+    result = send_pending(
+        engine=build_engine(settings.database_url),
+        transport=transport_from_settings(settings),
+        sender=settings.mail_sender,
+        limit=limit,
+    )
+    typer.echo(json.dumps(result))
 
 
 @corpus_app.command("split")

@@ -15,6 +15,8 @@ from assistant.settings import get_settings
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Durable, concurrent-safe SQLite: WAL, full fsync, enforced foreign keys, wait on locks.
+    # The driver's own transaction handling is switched off so that _begin_immediate decides.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -23,14 +25,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def build_engine(url: str) -> Engine:
-    """An engine for a database URL; creates the folder of an SQLite file."""
+def _begin_immediate(connection) -> None:
+    # Take the write lock when the transaction starts, not at its first write: two transactions
+    # that read and then write can then never deadlock, and a read-then-update rule is atomic.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def build_engine(url: str, *, begin_immediate: bool = True) -> Engine:
+    """An engine for a database URL; creates the folder of an SQLite file.
+
+    `begin_immediate=False` is for read-only observers (tests, reports) that must not hold the
+    SQLite write lock while they look.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if begin_immediate:
+            event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -3,4 +3,6 @@
 
 def import_all_models() -> None:
     """Import each domain's models module (for Alembic and schema checks)."""
-    import assistant.feedback.models  # noqa: F401
+    import assistant.dialogues.models
+    import assistant.feedback.models
+    import assistant.outbox.models  # noqa: F401

@@ -31,6 +31,20 @@ class Settings(BaseSettings):
         default="memory://",
         description="limits storage URL; redis://127.0.0.1:6379 for several processes",
     )
+    admin_token: str | None = Field(
+        default=None,
+        description="Bearer token for the admin API; admin routes are closed while unset",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Used in links in emails"
+    )
+    service_areas_file: Path = ROOT_DIR / "config" / "service_areas.json"
+    mail_sender: str = "Vuoropuhe <vuoropuhe@hyvinvointialue.invalid>"
+    outbox_dir: Path = ROOT_DIR / "var" / "outbox"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (serve over HTTPS)"
     )

@@ -95,7 +95,7 @@ def app_client(db_url) -> Iterator[TestClient]:
 @pytest.fixture
 def db_session(db_url) -> Iterator[Session]:
     """A session on the parametrized database, for reading what the app stored."""
-    engine = build_engine(db_url)
+    engine = build_engine(db_url, begin_immediate=False)
     with Session(engine) as session:
         yield session
     engine.dispose()

@@ -42,7 +42,8 @@ def test_only_settings_reads_the_environment():
         str(p.relative_to(ROOT_DIR))
         for p in PACKAGE.rglob("*.py")
         if p.name != "settings.py"
-        if "os.environ" in p.read_text(encoding="utf-8") or "getenv(" in p.read_text(encoding="utf-8")
+        if "os.environ" in p.read_text(encoding="utf-8")
+        or "getenv(" in p.read_text(encoding="utf-8")
     ]
     assert readers == []
 

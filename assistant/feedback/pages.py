@@ -87,6 +87,12 @@ def _page(
         "state": conversation.state if conversation else None,
         "is_producer": bool(conversation and conversation.stakeholder in PRODUCER_STAKEHOLDERS),
         "own_comments": [comments[i] for i in comment_ids if i in comments] if finished else [],
+        "upcoming_events": _upcoming_for_producers(session) if finished else [],
+        "producer_type": {
+            "producer_company": "company",
+            "producer_ngo": "ngo",
+            "in_house": "in_house",
+        }.get(conversation.stakeholder if conversation else "", "other"),
         "form": {},
         "error": None,
         "notice": None,
@@ -94,6 +100,13 @@ def _page(
     }
     status = 422 if extra.get("error") else 200
     return render(request, "feedback/chat.html", context, status_code=status)
+
+
+def _upcoming_for_producers(session) -> list:
+    from assistant.dialogues.service import upcoming_events
+    from assistant.feedback.models import utcnow
+
+    return upcoming_events(session=session, now=utcnow())[:5]
 
 
 def _error(request, session, conversation, exc: InvalidInput, form: dict[str, Any]) -> HTMLResponse:

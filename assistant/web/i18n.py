@@ -4,36 +4,15 @@ The template environment gets gettext callables once at start-up; they read the 
 current request, so two requests in different languages never share a translation.
 """
 
-import io
 from contextvars import ContextVar
-from functools import cache
-from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 
-LOCALES: tuple[str, ...] = ("fi", "sv", "en")
-DEFAULT_LOCALE = "fi"
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+from assistant.i18n import DEFAULT_LOCALE, LOCALE_DIR, LOCALES, translations  # noqa: F401
+
 LOCALE_COOKIE = "lang"
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
-
-
-@cache
-def translations(locale: str) -> NullTranslations:
-    """The catalog of a locale, compiled in memory from its .po file (no .mo files to go stale)."""
-    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
-        return NullTranslations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog, use_fuzzy=False)
-    compiled.seek(0)
-    return Translations(fp=compiled, domain="messages")
 
 
 def gettext(message: str) -> str:

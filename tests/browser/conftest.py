@@ -40,10 +40,17 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     url = f"sqlite:///{folder / 'live.sqlite3'}"
     upgrade(url)
     port = _free_port()
-    env = {**os.environ, "ASSISTANT_DATABASE_URL": url, "ASSISTANT_PUBLIC_POST_RATE": "100000/minute"}
+    env = {
+        **os.environ,
+        "ASSISTANT_DATABASE_URL": url,
+        "ASSISTANT_PUBLIC_POST_RATE": "100000/minute",
+    }
     assistant = str(Path(sys.executable).parent / "assistant")
     process = subprocess.Popen(
-        [assistant, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [assistant, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -55,7 +62,9 @@ def live_server(tmp_path_factory) -> Iterator[str]:
             time.sleep(0.2)
     else:
         process.kill()
-        pytest.fail(f"server did not start: {process.stderr.read().decode() if process.stderr else ''}")
+        pytest.fail(
+            f"server did not start: {process.stderr.read().decode() if process.stderr else ''}"
+        )
     yield base
     process.terminate()
     process.wait(timeout=10)
@@ -68,7 +77,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield instance
         instance.close()
 

@@ -16,12 +16,45 @@ def _press_button(page, name: str) -> None:
 @pytest.mark.parametrize(
     ("lang", "width", "texts"),
     [
-        ("fi", 1280, {"start": "Suomeksi", "who": "Asukas tai asiakas", "send": "Lähetä", "yes": "Kyllä, oikein",
-                      "skip": "Ohita", "finish": "Lopeta", "nocontact": "Lopeta ilman yhteystietoja"}),
-        ("sv", 360, {"start": "På svenska", "who": "Anställd", "send": "Skicka", "yes": "Ja, det stämmer",
-                     "skip": "Hoppa över", "finish": "Avsluta", "nocontact": "Avsluta utan kontaktuppgifter"}),
-        ("en", 360, {"start": "In English", "who": "NGO or association", "send": "Send", "yes": "Yes, that is right",
-                     "skip": "Skip", "finish": "Finish", "nocontact": "Finish without contact details"}),
+        (
+            "fi",
+            1280,
+            {
+                "start": "Suomeksi",
+                "who": "Asukas tai asiakas",
+                "send": "Lähetä",
+                "yes": "Kyllä, oikein",
+                "skip": "Ohita",
+                "finish": "Lopeta",
+                "nocontact": "Lopeta ilman yhteystietoja",
+            },
+        ),
+        (
+            "sv",
+            360,
+            {
+                "start": "På svenska",
+                "who": "Anställd",
+                "send": "Skicka",
+                "yes": "Ja, det stämmer",
+                "skip": "Hoppa över",
+                "finish": "Avsluta",
+                "nocontact": "Avsluta utan kontaktuppgifter",
+            },
+        ),
+        (
+            "en",
+            360,
+            {
+                "start": "In English",
+                "who": "NGO or association",
+                "send": "Send",
+                "yes": "Yes, that is right",
+                "skip": "Skip",
+                "finish": "Finish",
+                "nocontact": "Finish without contact details",
+            },
+        ),
     ],
 )
 def test_whole_conversation_by_keyboard(live_server, browser, shoot, lang, width, texts):
@@ -58,12 +91,16 @@ def test_whole_conversation_by_keyboard(live_server, browser, shoot, lang, width
 
 
 def test_chat_works_with_javascript_disabled(live_server, browser, shoot):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.goto(f"{live_server}/feedback?lang=en")
     page.get_by_role("button", name="In English").click()
     page.get_by_role("button", name="Staff member").click()
-    page.get_by_label("Your comment").fill("We need more nurses in home care; the workload is far too heavy.")
+    page.get_by_label("Your comment").fill(
+        "We need more nurses in home care; the workload is far too heavy."
+    )
     page.get_by_role("button", name="Send", exact=True).click()
     assert page.get_by_text("Adequacy and allocation of resources").count() >= 1
     shoot(page, "chat-nojs-understood-en-1280")

@@ -21,7 +21,7 @@ def test_feedback_is_classified_and_stored(app_client, db_session, classifier):
     assert body["label"] == "cost_comparability"
     assert body["reference"].startswith("VP-")
     assert body["model_version"] == classifier.version
-    db_session.expire_all()
+    db_session.rollback()
     stored = db_session.get(Comment, body["id"])
     assert stored.reference == body["reference"]
     assert stored.source == "api"
@@ -44,12 +44,12 @@ def test_feedback_is_classified_and_stored(app_client, db_session, classifier):
     ],
 )
 def test_bad_feedback_is_a_422_and_stores_nothing(app_client, db_session, payload):
-    db_session.expire_all()
+    db_session.rollback()
     before = len(db_session.exec(select(Comment.id)).all())
     response = app_client.post("/api/v1/feedback", json=payload, headers={"Accept-Language": "sv"})
     assert response.status_code == 422
     assert response.json()["message"]
-    db_session.expire_all()
+    db_session.rollback()
     assert len(db_session.exec(select(Comment.id)).all()) == before
 
 

@@ -35,7 +35,7 @@ def test_too_long_comment_keeps_the_text_for_shortening(app_client, db_session):
         " ", ""
     ) or "5000" in page.text.replace("\u00a0", "").replace(" ", "")
     assert "Hemvården behöver mer personal." in page.text  # the text is still in the box
-    db_session.expire_all()
+    db_session.rollback()
     assert db_session.exec(select(Comment).where(Comment.text == long_text.strip())).first() is None
 
 
@@ -63,14 +63,14 @@ def test_html_in_a_comment_is_shown_as_text(app_client, db_session):
     page = chat.say(evil)
     assert "<script>alert" not in page.text
     assert "&lt;script&gt;" in page.text
-    db_session.expire_all()
+    db_session.rollback()
     assert db_session.exec(select(Comment).where(Comment.text == evil)).first() is not None
 
 
 def test_forged_cookie_starts_again_with_a_notice_and_keeps_saved_comments(app_client, db_session):
     chat = chat_at_comment(app_client)
     chat.say("Kotihoidon henkilöstö ei riitä, tarvitaan lisää hoitajia iltavuoroihin.")
-    db_session.expire_all()
+    db_session.rollback()
     saved = db_session.exec(
         select(Comment).where(Comment.text.startswith("Kotihoidon henkilöstö ei riitä, tarvitaan"))
     ).all()
@@ -85,7 +85,7 @@ def test_forged_cookie_starts_again_with_a_notice_and_keeps_saved_comments(app_c
     app_client.cookies.set("vp_chat", "forged.value")
     page = app_client.post("/feedback/comment", data={"step": "3", "text": "hei"})
     assert page.status_code == 200
-    db_session.expire_all()
+    db_session.rollback()
     assert (
         len(
             db_session.exec(

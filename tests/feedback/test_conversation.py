@@ -11,12 +11,12 @@ COSTS_FI = "Oman tuotannon tuntihinta pitää julkaista, jotta sitä voi verrata
 
 
 def stored_comments(db_session) -> list[Comment]:
-    db_session.expire_all()
+    db_session.rollback()
     return list(db_session.exec(select(Comment).order_by(Comment.id)).all())
 
 
 def only_conversation_comments(db_session, conversation_id: str) -> list[Comment]:
-    db_session.expire_all()
+    db_session.rollback()
     return list(
         db_session.exec(
             select(Comment).where(Comment.conversation_id == conversation_id).order_by(Comment.id)
@@ -25,7 +25,7 @@ def only_conversation_comments(db_session, conversation_id: str) -> list[Comment
 
 
 def conversation_id(db_session, comment_reference: str) -> str:
-    db_session.expire_all()
+    db_session.rollback()
     return db_session.exec(
         select(Comment.conversation_id).where(Comment.reference == comment_reference)
     ).one()
@@ -179,7 +179,7 @@ def test_an_unsure_prediction_offers_the_likeliest_categories(app_client, db_ses
     assert 'value="yes"' not in chat.html
     first_option = chat.html.split('name="answer" value="')[1].split('"')[0]
     chat.answer(first_option)
-    db_session.expire_all()
+    db_session.rollback()
     comment = db_session.exec(
         select(Comment).where(Comment.text == "Well, I have some thoughts about all of this.")
     ).first()
@@ -206,7 +206,7 @@ def test_withdrawal_through_the_private_link(app_client, db_session):
     withdrawn = app_client.post(f"{link}/withdraw", data={"reference": reference})
     assert withdrawn.status_code == 200
     assert reference in withdrawn.text
-    db_session.expire_all()
+    db_session.rollback()
     comment = db_session.exec(select(Comment).where(Comment.reference == reference)).one()
     assert comment.status == "withdrawn"
     assert comment.withdrawn_at is not None
@@ -228,7 +228,7 @@ def test_a_repeated_post_does_not_duplicate_a_comment(app_client, db_session):
         "/feedback/comment", data={"step": step, "text": RESOURCES_FI + " (kahdesti)"}
     )
     assert first.status_code == again.status_code == 200
-    db_session.expire_all()
+    db_session.rollback()
     assert (
         len(
             db_session.exec(

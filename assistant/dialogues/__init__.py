@@ -1,0 +1,1 @@
+"""Market dialogues: events, producer registrations, waitlists, one-to-one slots and calendars."""

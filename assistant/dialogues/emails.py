@@ -1,0 +1,140 @@
+"""The emails of the market-dialogue domain, in the registrant's language, queued in the outbox."""
+
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from sqlmodel import Session
+
+from assistant.dialogues.calendar import event_ics
+from assistant.dialogues.models import Event, Registration
+from assistant.i18n import gettext_for
+from assistant.outbox.service import enqueue
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def _when(event: Event, lang: str) -> str:
+    start = format_datetime(event.starts_at, "EEEE d.M.yyyy HH:mm", tzinfo=HELSINKI, locale=lang)
+    end = format_datetime(event.ends_at, "HH:mm", tzinfo=HELSINKI, locale=lang)
+    return f"{start}–{end}"
+
+
+def _where(event: Event) -> str:
+    return ", ".join(x for x in (event.venue, event.remote_url) if x)
+
+
+def _details(event: Event, lang: str) -> str:
+    _ = gettext_for(lang)
+    return "\n".join(
+        [
+            event.text("title", lang),
+            _("When: %(when)s") % {"when": _when(event, lang)},
+            _("Where: %(where)s") % {"where": _where(event) or "–"},
+        ]
+    )
+
+
+def queue_registration_email(
+    session: Session, *, event: Event, registration: Registration, cancel_url: str, event_url: str
+) -> None:
+    """Confirmation or waitlist notice with the .ics and the private cancel link."""
+    _ = gettext_for(registration.lang)
+    if registration.status == "confirmed":
+        subject = _("Registration confirmed: %(title)s") % {
+            "title": event.text("title", registration.lang)
+        }
+        opening = _("Your registration is confirmed.")
+    else:
+        subject = _("On the waiting list: %(title)s") % {
+            "title": event.text("title", registration.lang)
+        }
+        opening = _(
+            "The event is full, so your registration is on the waiting list. We will tell you at once if a seat becomes free."
+        )
+    body = "\n\n".join(
+        [
+            opening,
+            _details(event, registration.lang),
+            _("Attendees: %(n)s") % {"n": registration.attendees},
+            _("To cancel or to see your registration, open this private link: %(url)s")
+            % {"url": cancel_url},
+            _("Event page: %(url)s") % {"url": event_url},
+        ]
+    )
+    enqueue(
+        session,
+        to=registration.email,
+        subject=subject,
+        body=body,
+        attachments=[
+            ("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))
+        ],
+    )
+
+
+def queue_promotion_email(
+    session: Session, *, event: Event, registration: Registration, event_url: str
+) -> None:
+    """A seat became free: the waitlisted registration is now confirmed."""
+    _ = gettext_for(registration.lang)
+    enqueue(
+        session,
+        to=registration.email,
+        subject=_("A seat is yours: %(title)s") % {"title": event.text("title", registration.lang)},
+        body="\n\n".join(
+            [
+                _(
+                    "A seat became free and your registration has moved from the waiting list to confirmed."
+                ),
+                _details(event, registration.lang),
+                _("Event page: %(url)s") % {"url": event_url},
+            ]
+        ),
+        attachments=[
+            ("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))
+        ],
+    )
+
+
+def queue_cancellation_email(
+    session: Session, *, event: Event, registration: Registration, event_url: str
+) -> None:
+    """The county cancelled the event."""
+    _ = gettext_for(registration.lang)
+    enqueue(
+        session,
+        to=registration.email,
+        subject=_("Cancelled: %(title)s") % {"title": event.text("title", registration.lang)},
+        body="\n\n".join(
+            [
+                _(
+                    "We are sorry: this event has been cancelled. Your registration has been cancelled with it."
+                ),
+                _details(event, registration.lang),
+                _("Other market dialogues: %(url)s") % {"url": event_url.rsplit("/", 1)[0]},
+            ]
+        ),
+        attachments=[
+            ("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))
+        ],
+    )
+
+
+def queue_memo_email(
+    session: Session, *, event: Event, registration: Registration, event_url: str
+) -> None:
+    """The memo and the questions and answers were published: equal information to every supplier."""
+    _ = gettext_for(registration.lang)
+    enqueue(
+        session,
+        to=registration.email,
+        subject=_("Memo published: %(title)s") % {"title": event.text("title", registration.lang)},
+        body="\n\n".join(
+            [
+                _(
+                    "The memo of the market dialogue and the questions and answers are now on the event page, in Finnish and Swedish."
+                ),
+                _("Event page: %(url)s") % {"url": event_url},
+            ]
+        ),
+    )
