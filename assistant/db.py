@@ -21,7 +21,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -41,7 +41,14 @@ def build_engine(url: str, *, begin_immediate: bool = True) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # Every worker thread may need a connection while it waits for the write lock.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=20,
+            max_overflow=30,
+            pool_timeout=60,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         if begin_immediate:
             event.listen(engine, "begin", _begin_immediate)
@@ -57,7 +64,9 @@ def get_engine() -> Engine:
 
 def get_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency: one session per request, on the app's engine."""
-    with Session(request.app.state.engine) as session:
+    # Loaded values stay usable after the use case commits, so nothing re-opens a transaction
+    # (on SQLite, a transaction holds the write lock) just to read back what was written.
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
 

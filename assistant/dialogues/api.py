@@ -6,7 +6,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from assistant.classifier.registry import get_classifier
 from assistant.db import SessionDep
@@ -127,25 +126,25 @@ def read_event(session: SessionDep, event_id: int) -> Any:
         422: {"description": "Invalid fields"},
     },
 )
-async def create_registration(
+def create_registration(
     request: Request, session: SessionDep, event_id: int, body: RegistrationCreate
 ) -> Any:
     """Register an organisation; confirmed while seats last, otherwise waitlisted."""
     try:
         event = service.get_event(session=session, event_id=event_id)
         form = validate_registration(body.model_dump(), max_attendees=event.max_per_organisation)
-        registration, secret = await run_in_threadpool(
-            service.register,
+        registration, secret = service.register(
             session=session,
             event_id=event_id,
             form=form,
             lang=current_locale.get(),
-            classifier=get_classifier(),
+            topics_prediction=get_classifier().classify(form.topics) if form.topics else None,
             now=utcnow(),
             cancel_url_for=lambda s: cancel_url(request, s),
             event_url=event_url(request, event_id),
         )
     except DomainError as exc:
+        session.rollback()
         return _error(exc)
     return RegistrationPublic(
         id=registration.id,  # type: ignore[arg-type]

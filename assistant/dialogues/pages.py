@@ -89,6 +89,21 @@ def events_feed(request: Request, session: SessionDep, service_area: str = "") -
     return Response(body, media_type="text/calendar; charset=utf-8")
 
 
+# The .ics route comes first: otherwise /events/{event_id} would claim "1.ics".
+@router.get("/events/{event_id}.ics")
+def event_calendar(request: Request, session: SessionDep, event_id: int) -> Response:
+    """One event as .ics."""
+    try:
+        event = service.get_event(session=session, event_id=event_id)
+    except DomainError:
+        return Response(status_code=404)
+    return Response(
+        event_ics(event, current_locale.get(), event_url(request, event_id)),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'},
+    )
+
+
 @router.get("/events/{event_id}", response_class=HTMLResponse)
 def event_page(request: Request, session: SessionDep, event_id: int) -> HTMLResponse:
     """An event, its memo when published, and the registration form while registration is open."""
@@ -109,25 +124,16 @@ def event_page(request: Request, session: SessionDep, event_id: int) -> HTMLResp
     )
 
 
-@router.get("/events/{event_id}.ics")
-def event_calendar(request: Request, session: SessionDep, event_id: int) -> Response:
-    """One event as .ics."""
-    try:
-        event = service.get_event(session=session, event_id=event_id)
-    except DomainError:
-        return Response(status_code=404)
-    return Response(
-        event_ics(event, current_locale.get(), event_url(request, event_id)),
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'},
-    )
-
-
 @router.post("/events/{event_id}/register", dependencies=[Depends(public_post_limit)])
 async def register(request: Request, session: SessionDep, event_id: int) -> Response:
     """Register; errors come back on the form with everything typed kept."""
     raw = await request.form()
     form_values = {name: str(raw.get(name, "")) for name in FORM_FIELDS}
+    # All database work runs in a worker thread: a blocking call must never stall the event loop.
+    return await run_in_threadpool(_register, request, session, event_id, form_values)
+
+
+def _register(request: Request, session, event_id: int, form_values: dict[str, str]) -> Response:
     try:
         event = service.get_event(session=session, event_id=event_id)
     except DomainError as exc:
@@ -139,18 +145,18 @@ async def register(request: Request, session: SessionDep, event_id: int) -> Resp
         )
     try:
         form = validate_registration(form_values, max_attendees=event.max_per_organisation)
-        _registration, secret = await run_in_threadpool(
-            service.register,
+        _registration, secret = service.register(
             session=session,
             event_id=event_id,
             form=form,
             lang=current_locale.get(),
-            classifier=get_classifier(),
+            topics_prediction=get_classifier().classify(form.topics) if form.topics else None,
             now=utcnow(),
             cancel_url_for=lambda s: cancel_url(request, s),
             event_url=event_url(request, event_id),
         )
     except FormInvalid as exc:
+        session.rollback()
         errors = {
             k: (_(v) % {"limit": event.max_per_organisation} if "%(limit)s" in v else _(v))
             for k, v in exc.errors.items()

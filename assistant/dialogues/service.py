@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from assistant.classifier.registry import Classifier
+from assistant.classifier.registry import Prediction
 from assistant.dialogues import emails
 from assistant.dialogues.enums import EventKind, EventStatus, RegistrationStatus
 from assistant.dialogues.models import Event, EventCreate, EventUpdate, Registration, Slot
@@ -146,7 +146,6 @@ def create_event(
     session.flush()
     warnings = scheduling_warnings(session, event)
     session.commit()
-    session.refresh(event)
     return event, warnings
 
 
@@ -196,7 +195,6 @@ def update_event(
             )
     warnings = scheduling_warnings(session, event)
     session.commit()
-    session.refresh(event)
     return event, warnings
 
 
@@ -210,7 +208,6 @@ def publish_event(*, session: Session, event_id: int) -> Event:
     event.updated_at = utcnow()
     session.add(event)
     session.commit()
-    session.refresh(event)
     return event
 
 
@@ -243,7 +240,6 @@ def cancel_event(*, session: Session, event_id: int, event_url: str) -> Event:
     event.updated_at = utcnow()
     session.add(event)
     session.commit()
-    session.refresh(event)
     return event
 
 
@@ -269,18 +265,24 @@ def register(
     event_id: int,
     form: RegistrationInput,
     lang: str,
-    classifier: Classifier | None,
+    topics_prediction: Prediction | None,
     now: datetime,
     cancel_url_for,
     event_url: str,
 ) -> tuple[Registration, str]:
     """Register an organisation: confirmed while seats last, then waitlisted in arrival order.
 
+    `topics_prediction` is the classifier's reading of what the producer wants to discuss, made
+    before the transaction so that the write lock is never held during classification.
     Returns the registration and its private-link secret (only its hash is stored). The seat count
     is taken with one conditional UPDATE, so concurrent registrations can never overbook; the
     database's CHECK constraint backs it.
     """
-    event = get_event(session=session, event_id=event_id)
+    # The event row is locked first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises), so
+    # registrations for one event are decided one at a time and seats go in arrival order.
+    event = session.exec(select(Event).where(Event.id == event_id).with_for_update()).first()
+    if event is None or event.status == EventStatus.draft.value:
+        raise EventNotFound()
     if event.status == EventStatus.cancelled.value:
         raise EventCancelled()
     if not registration_open(event, now):
@@ -309,11 +311,10 @@ def register(
         cancel_hash=hash_secret(secret),
         status=RegistrationStatus.waitlisted.value,
     )
-    if form.topics and classifier is not None:
-        prediction = classifier.classify(form.topics)
-        registration.topics_label = prediction.label
-        registration.topics_scores = prediction.scores
-        registration.model_version = prediction.model_version
+    if topics_prediction is not None:
+        registration.topics_label = topics_prediction.label
+        registration.topics_scores = topics_prediction.scores
+        registration.model_version = topics_prediction.model_version
     session.add(registration)
     try:
         session.flush()
@@ -341,7 +342,6 @@ def register(
         event_url=event_url,
     )
     session.commit()
-    session.refresh(registration)
     return registration, secret
 
 
@@ -419,7 +419,6 @@ def cancel_registration(
         if event.status == EventStatus.published.value:
             promoted = promote_from_waitlist(session, event, event_url)
     session.commit()
-    session.refresh(registration)
     return registration, promoted
 
 
@@ -450,8 +449,6 @@ def generate_slots(
             created.append(slot)
         cursor += timedelta(minutes=minutes)
     session.commit()
-    for slot in created:
-        session.refresh(slot)
     return created
 
 

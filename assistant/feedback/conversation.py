@@ -190,8 +190,9 @@ def submit_comment(
 ) -> Comment:
     """Store the comment with its prediction; say what was understood, or ask when unsure."""
     text = _clean_comment(text)
-    _advance(session, conversation, step, ChatState.ask_comment)
+    # Classify before the transaction starts: the write lock is held only for the writes.
     prediction = classifier.classify(text)
+    _advance(session, conversation, step, ChatState.ask_comment)
     comment = build_comment(
         session=session,
         prediction=prediction,
@@ -219,7 +220,6 @@ def submit_comment(
         _say(session, conversation, ASSISTANT, "understood", label=prediction.label, score=top)
         _move(session, conversation, ChatState.confirm_category)
     session.commit()
-    session.refresh(comment)
     return comment
 
 

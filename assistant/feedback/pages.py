@@ -5,7 +5,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
-from starlette.concurrency import run_in_threadpool
 
 from assistant.classifier.categories import categories
 from assistant.classifier.registry import get_classifier
@@ -176,7 +175,7 @@ def stakeholder(
 
 
 @router.post("/feedback/comment", dependencies=[Depends(public_post_limit)])
-async def comment(
+def comment(
     request: Request,
     session: SessionDep,
     step: Annotated[int, Form()],
@@ -189,8 +188,7 @@ async def comment(
     classifier = get_classifier()
     uncertainty = chat.Uncertainty.from_card(classifier.card)
     try:
-        await run_in_threadpool(
-            chat.submit_comment,
+        chat.submit_comment(
             session=session,
             conversation=conversation,
             step=step,

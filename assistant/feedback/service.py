@@ -85,7 +85,6 @@ def submit_feedback(
         followup=followup,
     )
     session.commit()
-    session.refresh(comment)
     return comment
 
 
@@ -121,5 +120,4 @@ def withdraw_comment(*, session: Session, secret: str, reference: str) -> Commen
         comment.withdrawn_at = comment.updated_at = utcnow()
         session.add(comment)
         session.commit()
-        session.refresh(comment)
     return comment

@@ -1,14 +1,9 @@
 """A real server process and headless Chromium (Debian's /usr/bin/chromium) driven by Playwright."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.migrate import upgrade
