@@ -8,6 +8,7 @@ import pytest
 
 from assistant.migrate import upgrade
 from assistant.settings import ROOT_DIR
+from tests.live import running_server
 
 CHROMIUM = os.environ.get("ASSISTANT_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT_DIR / "test-artifacts" / "screenshots"
@@ -22,47 +23,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[str]:
     """`assistant serve` in its own process on a scratch SQLite database."""
-    folder = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{folder / 'live.sqlite3'}"
+    url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
     upgrade(url)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ASSISTANT_DATABASE_URL": url,
-        "ASSISTANT_PUBLIC_POST_RATE": "100000/minute",
-    }
-    assistant = str(Path(sys.executable).parent / "assistant")
-    process = subprocess.Popen(
-        [assistant, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(
-            f"server did not start: {process.stderr.read().decode() if process.stderr else ''}"
-        )
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(url) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -72,9 +39,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 

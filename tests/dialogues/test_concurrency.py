@@ -2,6 +2,7 @@
 with several worker processes, on SQLite and on PostgreSQL."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -14,6 +15,12 @@ from tests.live import running_server
 from .conftest import make_event, registration_form
 
 pytestmark = pytest.mark.slow
+
+
+def run_async(coroutine):
+    """asyncio.run in a fresh thread: Playwright's sync API may own this thread's event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _post_all(requests: list[tuple[str, dict]]) -> list[httpx.Response]:
@@ -33,7 +40,7 @@ def test_100_simultaneous_registrations_for_20_seats(db_url, db_session):
     event = make_event(db_session, capacity=20)
     with running_server(db_url, workers=2) as base:
         url = f"{base}/api/v1/events/{event.id}/registrations"
-        responses = asyncio.run(_post_all([(url, _api_form(n)) for n in range(100)]))
+        responses = run_async(_post_all([(url, _api_form(n)) for n in range(100)]))
     assert [r.status_code for r in responses].count(201) == 100, [
         r.text for r in responses if r.status_code != 201
     ][:3]
@@ -72,7 +79,7 @@ def test_a_slot_is_never_booked_twice(db_url, db_session):
     assert len(slots) == 3
     with running_server(db_url, workers=2) as base:
         url = f"{base}/api/v1/events/{event.id}/registrations"
-        registrations = asyncio.run(_post_all([(url, _api_form(500 + n)) for n in range(12)]))
+        registrations = run_async(_post_all([(url, _api_form(500 + n)) for n in range(12)]))
         secrets = [r.json()["cancel_url"].rsplit("/", 1)[1] for r in registrations]
 
         async def book_all():
@@ -84,7 +91,7 @@ def test_a_slot_is_never_booked_twice(db_url, db_session):
                     )
                 )
 
-        results = asyncio.run(book_all())
+        results = run_async(book_all())
     # 303: booked and sent back to the registration page; 409: someone else was first.
     assert all(r.status_code in (303, 409) for r in results), [r.status_code for r in results]
     db_session.rollback()

@@ -45,8 +45,8 @@ def test_crash_between_send_and_commit_loses_nothing_and_duplicates_nothing(db_u
     engine = queue(db_url, 5, "crash")
     transport = FileTransport(tmp_path)
     with pytest.raises(KeyboardInterrupt):
-        send_pending(engine=engine, transport=CrashAfter(transport, 2), sender="x@example.fi")
-    result = send_pending(engine=engine, transport=transport, sender="x@example.fi")
+        send_pending(engine=engine, transport=CrashAfter(transport, 2), sender="x@example.fi", limit=100_000)
+    result = send_pending(engine=engine, transport=transport, sender="x@example.fi", limit=100_000)
     assert result["failed"] == 0
     files = sorted(tmp_path.glob("*.eml"))
     recipients = sorted(message_from_bytes(p.read_bytes())["To"] for p in files)
@@ -61,7 +61,7 @@ def test_crash_between_send_and_commit_loses_nothing_and_duplicates_nothing(db_u
 
 
 def test_two_workers_never_send_the_same_message_twice(db_url):
-    engine = queue(db_url, 30, "pair")
+    queue(db_url, 30, "pair")
     delivered: list[str] = []
     lock = threading.Lock()
 
