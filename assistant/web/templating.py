@@ -3,8 +3,9 @@
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal, format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -19,7 +20,12 @@ HELSINKI = "Europe/Helsinki"
 
 
 def _format_datetime(value: datetime, fmt: str = "medium") -> str:
-    return format_datetime(value, fmt, tzinfo=HELSINKI, locale=i18n.current_locale.get())
+    """Helsinki time in the page's language; "full" spells out the weekday but keeps the time short."""
+    locale = i18n.current_locale.get()
+    if fmt == "full":
+        local = value.astimezone(ZoneInfo(HELSINKI))
+        return f"{format_date(local, 'full', locale=locale)} {format_time(local, 'short', locale=locale)}"
+    return format_datetime(value, fmt, tzinfo=HELSINKI, locale=locale)
 
 
 def _format_percent(value: float) -> str:

@@ -24,11 +24,17 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    """`assistant serve` in its own process on a scratch SQLite database."""
+def live_server_db_url(tmp_path_factory) -> str:
+    """The scratch SQLite database behind the live server."""
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
     upgrade(url)
-    with running_server(url) as base:
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_db_url) -> Iterator[str]:
+    """`assistant serve` in its own process."""
+    with running_server(live_server_db_url) as base:
         yield base
 
 
@@ -39,7 +45,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield instance
         instance.close()
 

@@ -45,7 +45,9 @@ def test_crash_between_send_and_commit_loses_nothing_and_duplicates_nothing(db_u
     engine = queue(db_url, 5, "crash")
     transport = FileTransport(tmp_path)
     with pytest.raises(KeyboardInterrupt):
-        send_pending(engine=engine, transport=CrashAfter(transport, 2), sender="x@example.fi", limit=100_000)
+        send_pending(
+            engine=engine, transport=CrashAfter(transport, 2), sender="x@example.fi", limit=100_000
+        )
     result = send_pending(engine=engine, transport=transport, sender="x@example.fi", limit=100_000)
     assert result["failed"] == 0
     files = sorted(tmp_path.glob("*.eml"))
