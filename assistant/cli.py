@@ -197,6 +197,32 @@ def outbox_send(limit: Annotated[int, typer.Option(help="Send at most this many.
     typer.echo(json.dumps(result))
 
 
+@app.command()
+def worker(
+    interval: Annotated[
+        float, typer.Option(help="Seconds to wait when there is nothing to do.")
+    ] = 5.0,
+    once: Annotated[bool, typer.Option(help="Do one round and exit.")] = False,
+) -> None:
+    """Background worker: sends the outbox. Several may run; each claims rows with SKIP LOCKED."""
+    import time
+
+    from assistant.db import build_engine
+    from assistant.outbox.service import send_pending, transport_from_settings
+
+    settings = get_settings()
+    engine = build_engine(settings.database_url)
+    transport = transport_from_settings(settings)
+    while True:
+        result = send_pending(engine=engine, transport=transport, sender=settings.mail_sender)
+        if result["sent"] or result["failed"]:
+            typer.echo(json.dumps(result), err=True)
+        if once:
+            break
+        if not result["sent"] and not result["failed"]:
+            time.sleep(interval)
+
+
 @corpus_app.command("split")
 def corpus_split() -> None:
     """Assign new comments to train or dev (stratified); existing assignments never move."""
