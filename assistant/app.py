@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from assistant import __version__
 from assistant.classifier import api as classifier_api
 from assistant.db import build_engine
+from assistant.dialogues import admin_pages as dialogues_admin_pages
 from assistant.dialogues import api as dialogues_api
 from assistant.dialogues import pages as dialogues_pages
 from assistant.dialogues.service import service_areas
@@ -54,5 +55,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dialogues_pages.router)
     app.include_router(dialogues_api.router)
     app.include_router(dialogues_api.admin)
+    app.include_router(dialogues_admin_pages.router)
     install_error_handlers(app)
     return app

@@ -1,0 +1,273 @@
+"""Admin pages for scheduling market dialogues. Until the preparer workspace brings user accounts,
+an admin signs in with the configured admin token; the session is a signed, HttpOnly,
+SameSite=Strict cookie and every form carries a CSRF token."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from assistant.db import SessionDep
+from assistant.dialogues import service
+from assistant.dialogues.api import event_url
+from assistant.dialogues.enums import EventKind
+from assistant.dialogues.exports import registrations_csv, registrations_xlsx
+from assistant.dialogues.models import Event, EventCreate, EventUpdate
+from assistant.errors import DomainError
+from assistant.web.auth import (
+    ADMIN_COOKIE,
+    ADMIN_SESSION_SECONDS,
+    admin_csrf,
+    admin_session_cookie,
+    csrf_ok,
+    token_matches,
+)
+from assistant.web.i18n import current_locale
+from assistant.web.i18n import gettext as _
+from assistant.web.templating import render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+EVENT_FIELDS = (
+    "title_fi",
+    "title_sv",
+    "title_en",
+    "description_fi",
+    "description_sv",
+    "description_en",
+    "kind",
+    "service_area",
+    "procurement",
+    "starts_at",
+    "ends_at",
+    "venue",
+    "remote_url",
+    "capacity",
+    "max_per_organisation",
+    "registration_opens_at",
+    "registration_closes_at",
+)
+
+
+def _sign_in() -> RedirectResponse:
+    return RedirectResponse("/admin/sign-in", status_code=303)
+
+
+def _forbidden(request: Request) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {
+            "title": _("Something went wrong"),
+            "status": 403,
+            "detail": _("The form had expired. Please try again."),
+        },
+        403,
+    )
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request) -> HTMLResponse:
+    """Ask for the admin token."""
+    return render(request, "admin/sign_in.html", {"error": None})
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, token: Annotated[str, Form()] = "") -> Response:
+    """Start an admin session when the token matches."""
+    if not token_matches(request, token):
+        return render(request, "admin/sign_in.html", {"error": _("The token is not valid.")}, 401)
+    value, _csrf = admin_session_cookie(request)
+    response = RedirectResponse("/admin/events", status_code=303)
+    response.set_cookie(
+        ADMIN_COOKIE,
+        value,
+        max_age=ADMIN_SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return response
+
+
+@router.post("/sign-out")
+def sign_out() -> Response:
+    """End the admin session."""
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(ADMIN_COOKIE)
+    return response
+
+
+def _list_page(request: Request, session, csrf: str, **extra: Any) -> HTMLResponse:
+    events = session.exec(select(Event).order_by(col(Event.starts_at).desc())).all()
+    context = {
+        "events": events,
+        "csrf": csrf,
+        "areas": request.app.state.service_areas,
+        "kinds": list(EventKind),
+        "form": {},
+        "errors": {},
+        "message": None,
+        **extra,
+    }
+    return render(
+        request,
+        "admin/events.html",
+        context,
+        status_code=422 if extra.get("errors") or extra.get("message") else 200,
+    )
+
+
+@router.get("/events", response_class=HTMLResponse)
+def events(request: Request, session: SessionDep) -> Response:
+    """All events, newest first, and the form for a new one."""
+    csrf = admin_csrf(request)
+    if csrf is None:
+        return _sign_in()
+    return _list_page(request, session, csrf)
+
+
+def _event_data(raw: dict[str, Any], languages: list[str]) -> dict[str, Any]:
+    data = {k: (raw.get(k) or None) for k in EVENT_FIELDS}
+    for key in ("title_fi", "title_sv", "description_fi", "description_sv"):
+        data[key] = data[key] or ""
+    data["languages"] = languages or ["fi"]
+    return data
+
+
+def _field_errors(exc: ValidationError) -> dict[str, str]:
+    return {str(e["loc"][0]): _("Check this field.") for e in exc.errors() if e.get("loc")}
+
+
+@router.post("/events")
+async def create(request: Request, session: SessionDep) -> Response:
+    """Create a draft event."""
+    raw = await request.form()
+    csrf = admin_csrf(request)
+    if csrf is None:
+        return _sign_in()
+    if not csrf_ok(request, str(raw.get("csrf", ""))):
+        return _forbidden(request)
+    form = {k: str(raw.get(k, "")) for k in EVENT_FIELDS}
+    try:
+        data = EventCreate(**_event_data(form, [str(v) for v in raw.getlist("languages")]))
+        event, warnings = service.create_event(
+            session=session, data=data, areas=request.app.state.service_areas
+        )
+    except ValidationError as exc:
+        return _list_page(request, session, csrf, form=form, errors=_field_errors(exc))
+    except DomainError as exc:
+        session.rollback()
+        return _list_page(
+            request, session, csrf, form=form, errors={exc.field or "form": _(exc.message)}
+        )
+    return RedirectResponse(
+        f"/admin/events/{event.id}?warnings={','.join(warnings)}", status_code=303
+    )
+
+
+def _detail(request: Request, session, event_id: int, csrf: str, **extra: Any) -> Response:
+    try:
+        event = service.get_event(session=session, event_id=event_id, public=False)
+    except DomainError:
+        return render(request, "error.html", {"title": _("Page not found"), "status": 404}, 404)
+    warnings = [w for w in request.query_params.get("warnings", "").split(",") if w]
+    others = {e.id: e for e in session.exec(select(Event)).all()}
+    context = {
+        "event": event,
+        "csrf": csrf,
+        "areas": request.app.state.service_areas,
+        "registrations": service.registrations_of(session=session, event_id=event_id),
+        "slots": service.slots_of(session=session, event_id=event_id),
+        "warnings": [
+            (w.split(":")[0], others.get(int(w.split(":")[1]))) for w in warnings if ":" in w
+        ],
+        "message": None,
+        **extra,
+    }
+    return render(
+        request, "admin/event.html", context, status_code=422 if extra.get("message") else 200
+    )
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def detail(request: Request, session: SessionDep, event_id: int) -> Response:
+    """One event: publish, cancel, memo, slots, registrants."""
+    csrf = admin_csrf(request)
+    if csrf is None:
+        return _sign_in()
+    return _detail(request, session, event_id, csrf)
+
+
+@router.post("/events/{event_id}/{action}")
+async def act(request: Request, session: SessionDep, event_id: int, action: str) -> Response:
+    """publish, cancel, memo or slots."""
+    raw = await request.form()
+    csrf = admin_csrf(request)
+    if csrf is None:
+        return _sign_in()
+    if not csrf_ok(request, str(raw.get("csrf", ""))):
+        return _forbidden(request)
+    try:
+        if action == "publish":
+            service.publish_event(session=session, event_id=event_id)
+        elif action == "cancel":
+            service.cancel_event(
+                session=session, event_id=event_id, event_url=event_url(request, event_id)
+            )
+        elif action == "memo":
+            service.update_event(
+                session=session,
+                event_id=event_id,
+                data=EventUpdate(
+                    memo_fi=str(raw.get("memo_fi", "")) or None,
+                    memo_sv=str(raw.get("memo_sv", "")) or None,
+                ),
+                areas=request.app.state.service_areas,
+                event_url=event_url(request, event_id),
+            )
+        elif action == "slots":
+            service.generate_slots(
+                session=session,
+                event_id=event_id,
+                window_start=datetime.fromisoformat(str(raw.get("window_start", ""))),
+                window_end=datetime.fromisoformat(str(raw.get("window_end", ""))),
+                minutes=int(str(raw.get("minutes", "0")) or 0),
+            )
+        else:
+            return render(request, "error.html", {"title": _("Page not found"), "status": 404}, 404)
+    except (ValueError, ValidationError):
+        session.rollback()
+        return _detail(
+            request, session, event_id, csrf, message=_("Check the times and the slot length.")
+        )
+    except DomainError as exc:
+        session.rollback()
+        message = _(exc.message) % exc.params if exc.params else _(exc.message)
+        return _detail(request, session, event_id, csrf, message=message)
+    return RedirectResponse(f"/admin/events/{event_id}", status_code=303)
+
+
+@router.get("/events/{event_id}/registrations.{fmt}")
+def download(request: Request, session: SessionDep, event_id: int, fmt: str) -> Response:
+    """The registrant list as CSV or XLSX."""
+    if admin_csrf(request) is None:
+        return _sign_in()
+    registrations = service.registrations_of(session=session, event_id=event_id)
+    if fmt == "csv":
+        return Response(
+            registrations_csv(registrations, current_locale.get()),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.csv"'},
+        )
+    if fmt == "xlsx":
+        return Response(
+            registrations_xlsx(registrations, current_locale.get()),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={
+                "Content-Disposition": f'attachment; filename="registrations-{event_id}.xlsx"'
+            },
+        )
+    return render(request, "error.html", {"title": _("Page not found"), "status": 404}, 404)
