@@ -27,6 +27,7 @@ from assistant.web.auth import (
 )
 from assistant.web.i18n import current_locale
 from assistant.web.i18n import gettext as _
+from assistant.web.params import EventId
 from assistant.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -193,7 +194,7 @@ def _detail(request: Request, session, event_id: int, csrf: str, **extra: Any) -
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)
-def detail(request: Request, session: SessionDep, event_id: int) -> Response:
+def detail(request: Request, session: SessionDep, event_id: EventId) -> Response:
     """One event: publish, cancel, memo, slots, registrants."""
     csrf = admin_csrf(request)
     if csrf is None:
@@ -202,7 +203,7 @@ def detail(request: Request, session: SessionDep, event_id: int) -> Response:
 
 
 @router.post("/events/{event_id}/{action}")
-async def act(request: Request, session: SessionDep, event_id: int, action: str) -> Response:
+async def act(request: Request, session: SessionDep, event_id: EventId, action: str) -> Response:
     """publish, cancel, memo or slots."""
     raw = await request.form()
     csrf = admin_csrf(request)
@@ -251,7 +252,7 @@ async def act(request: Request, session: SessionDep, event_id: int, action: str)
 
 
 @router.get("/events/{event_id}/registrations.{fmt}")
-def download(request: Request, session: SessionDep, event_id: int, fmt: str) -> Response:
+def download(request: Request, session: SessionDep, event_id: EventId, fmt: str) -> Response:
     """The registrant list as CSV or XLSX."""
     if admin_csrf(request) is None:
         return _sign_in()

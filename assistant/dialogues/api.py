@@ -17,6 +17,7 @@ from assistant.errors import DomainError
 from assistant.feedback.models import utcnow
 from assistant.web.auth import require_admin
 from assistant.web.i18n import current_locale
+from assistant.web.params import EventId
 from assistant.web.ratelimit import public_post_limit
 
 router = APIRouter(prefix="/api/v1", tags=["market dialogues"])
@@ -83,7 +84,10 @@ def _error(exc: DomainError) -> JSONResponse:
     message = _(exc.message) % exc.params if exc.params else _(exc.message)
     body: dict[str, Any] = {"detail": message}
     if getattr(exc, "errors", None):
-        body["errors"] = {k: _(v) for k, v in exc.errors.items()}  # type: ignore[attr-defined]
+        body["errors"] = {  # type: ignore[attr-defined]
+            k: _(v) % exc.params if exc.params else _(v)
+            for k, v in exc.errors.items()  # type: ignore[attr-defined]
+        }
     if exc.field:
         body["field"] = exc.field
     return JSONResponse(body, status_code=exc.status_code)
@@ -107,7 +111,7 @@ def list_events(
     response_model=EventPublic,
     responses={404: {"description": "No such event"}},
 )
-def read_event(session: SessionDep, event_id: int) -> Any:
+def read_event(session: SessionDep, event_id: EventId) -> Any:
     """One published (or cancelled) event."""
     try:
         return event_public(service.get_event(session=session, event_id=event_id))
@@ -127,9 +131,12 @@ def read_event(session: SessionDep, event_id: int) -> Any:
     },
 )
 def create_registration(
-    request: Request, session: SessionDep, event_id: int, body: RegistrationCreate
+    request: Request, session: SessionDep, event_id: EventId, body: RegistrationCreate
 ) -> Any:
     """Register an organisation; confirmed while seats last, otherwise waitlisted."""
+    # Classify before the first query, so no database lock is held while the model works.
+    topics = body.topics.strip()
+    prediction = get_classifier().classify(topics) if topics else None
     try:
         event = service.get_event(session=session, event_id=event_id)
         form = validate_registration(body.model_dump(), max_attendees=event.max_per_organisation)
@@ -138,7 +145,7 @@ def create_registration(
             event_id=event_id,
             form=form,
             lang=current_locale.get(),
-            topics_prediction=get_classifier().classify(form.topics) if form.topics else None,
+            topics_prediction=prediction if form.topics else None,
             now=utcnow(),
             cancel_url_for=lambda s: cancel_url(request, s),
             event_url=event_url(request, event_id),
@@ -200,7 +207,7 @@ def admin_create_event(request: Request, session: SessionDep, body: EventCreate)
     "/events/{event_id}", response_model=Created, responses={404: {"description": "No such event"}}
 )
 def admin_update_event(
-    request: Request, session: SessionDep, event_id: int, body: EventUpdate
+    request: Request, session: SessionDep, event_id: EventId, body: EventUpdate
 ) -> Any:
     """Change an event; setting memo_fi/memo_sv publishes the memo and notifies every registrant."""
     try:
@@ -221,7 +228,7 @@ def admin_update_event(
     response_model=EventPublic,
     responses={404: {"description": "No such event"}},
 )
-def admin_publish_event(session: SessionDep, event_id: int) -> Any:
+def admin_publish_event(session: SessionDep, event_id: EventId) -> Any:
     """Publish a draft event."""
     try:
         return event_public(service.publish_event(session=session, event_id=event_id))
@@ -234,7 +241,7 @@ def admin_publish_event(session: SessionDep, event_id: int) -> Any:
     response_model=EventPublic,
     responses={404: {"description": "No such event"}},
 )
-def admin_cancel_event(request: Request, session: SessionDep, event_id: int) -> Any:
+def admin_cancel_event(request: Request, session: SessionDep, event_id: EventId) -> Any:
     """Cancel an event and notify every registrant."""
     try:
         return event_public(
@@ -249,7 +256,7 @@ def admin_cancel_event(request: Request, session: SessionDep, event_id: int) -> 
 @admin.post(
     "/events/{event_id}/slots", status_code=201, responses={404: {"description": "No such event"}}
 )
-def admin_generate_slots(session: SessionDep, event_id: int, body: SlotRequest) -> Any:
+def admin_generate_slots(session: SessionDep, event_id: EventId, body: SlotRequest) -> Any:
     """Cut a window into one-to-one slots."""
     try:
         slots = service.generate_slots(
@@ -267,7 +274,7 @@ def admin_generate_slots(session: SessionDep, event_id: int, body: SlotRequest) 
 @admin.get("/events/{event_id}/registrations", responses={404: {"description": "No such event"}})
 def admin_list_registrations(
     session: SessionDep,
-    event_id: int,
+    event_id: EventId,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> Any:
     """The registrant list as JSON, CSV or XLSX (spreadsheet formulas neutralised)."""

@@ -5,11 +5,19 @@ organisation books at most one slot."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
+from pydantic import field_validator, model_validator
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from assistant.dialogues.enums import EventStatus, RegistrationStatus
 from assistant.feedback.models import utcnow
+
+
+def _web_address(value: str | None) -> str | None:
+    """Only http(s) links are shown to the public."""
+    if value and not value.lower().startswith(("https://", "http://")):
+        raise ValueError("the remote link must start with https:// or http://")
+    return value or None
 
 
 class Event(SQLModel, table=True):
@@ -63,8 +71,25 @@ class Registration(SQLModel, table=True):
     """A producer's registration; confirmed, waitlisted in arrival order, or cancelled."""
 
     __tablename__ = "registration"
+    # One active registration per organisation (by business ID or register number, and by name);
+    # a cancelled registration does not stop the organisation from registering again.
     __table_args__ = (
-        UniqueConstraint("event_id", "organisation_key", name="one_registration_per_organisation"),
+        Index(
+            "ux_registration_active_organisation",
+            "event_id",
+            "organisation_key",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        Index(
+            "ux_registration_active_name",
+            "event_id",
+            "organisation_name_key",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -72,6 +97,9 @@ class Registration(SQLModel, table=True):
     organisation_name: str = Field(max_length=200)
     organisation_key: str = Field(
         max_length=220, description="y:<Y-tunnus>, r:<register no.> or n:<name>"
+    )
+    organisation_name_key: str = Field(
+        max_length=220, description="The name, lower-cased, spaces collapsed"
     )
     business_id: str | None = Field(default=None, max_length=9)
     register_number: str | None = Field(default=None, max_length=40)
@@ -130,6 +158,11 @@ class EventCreate(SQLModel):
     registration_opens_at: datetime
     registration_closes_at: datetime
 
+    @field_validator("remote_url")
+    @classmethod
+    def _remote_url(cls, value: str | None) -> str | None:
+        return _web_address(value)
+
 
 class EventUpdate(SQLModel):
     """Admin changes to an event; omitted fields stay as they are."""
@@ -152,6 +185,33 @@ class EventUpdate(SQLModel):
     registration_closes_at: datetime | None = None
     memo_fi: str | None = None
     memo_sv: str | None = None
+
+    @field_validator("remote_url")
+    @classmethod
+    def _remote_url(cls, value: str | None) -> str | None:
+        return _web_address(value)
+
+    @model_validator(mode="after")
+    def _required_fields_are_not_cleared(self) -> "EventUpdate":
+        required = {
+            "title_fi",
+            "title_sv",
+            "description_fi",
+            "description_sv",
+            "starts_at",
+            "ends_at",
+            "languages",
+            "capacity",
+            "max_per_organisation",
+            "registration_opens_at",
+            "registration_closes_at",
+        }
+        cleared = sorted(
+            name for name in self.model_fields_set & required if getattr(self, name) is None
+        )
+        if cleared:
+            raise ValueError(f"these fields cannot be empty: {', '.join(cleared)}")
+        return self
 
 
 class EventPublic(SQLModel):

@@ -1,9 +1,9 @@
 """Public pages of the market dialogues: the list, an event with its registration form, the private
 registration page (cancel, book a slot), and calendars."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +18,7 @@ from assistant.errors import DomainError
 from assistant.feedback.models import utcnow
 from assistant.web.i18n import current_locale
 from assistant.web.i18n import gettext as _
+from assistant.web.params import EventId, SlotIdForm
 from assistant.web.ratelimit import public_post_limit
 from assistant.web.templating import render
 
@@ -53,6 +54,7 @@ def _event_page(request: Request, session, event, **extra: Any) -> HTMLResponse:
         "form": {"attendees": "1"},
         "errors": {},
         "message": None,
+        "canonical_path": f"/events/{event.id}",
         **extra,
     }
     status = 422 if extra.get("errors") or extra.get("message") else 200
@@ -91,7 +93,7 @@ def events_feed(request: Request, session: SessionDep, service_area: str = "") -
 
 # The .ics route comes first: otherwise /events/{event_id} would claim "1.ics".
 @router.get("/events/{event_id}.ics")
-def event_calendar(request: Request, session: SessionDep, event_id: int) -> Response:
+def event_calendar(request: Request, session: SessionDep, event_id: EventId) -> Response:
     """One event as .ics."""
     try:
         event = service.get_event(session=session, event_id=event_id)
@@ -105,7 +107,7 @@ def event_calendar(request: Request, session: SessionDep, event_id: int) -> Resp
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)
-def event_page(request: Request, session: SessionDep, event_id: int) -> HTMLResponse:
+def event_page(request: Request, session: SessionDep, event_id: EventId) -> HTMLResponse:
     """An event, its memo when published, and the registration form while registration is open."""
     try:
         event = service.get_event(session=session, event_id=event_id)
@@ -125,7 +127,7 @@ def event_page(request: Request, session: SessionDep, event_id: int) -> HTMLResp
 
 
 @router.post("/events/{event_id}/register", dependencies=[Depends(public_post_limit)])
-async def register(request: Request, session: SessionDep, event_id: int) -> Response:
+async def register(request: Request, session: SessionDep, event_id: EventId) -> Response:
     """Register; errors come back on the form with everything typed kept."""
     raw = await request.form()
     form_values = {name: str(raw.get(name, "")) for name in FORM_FIELDS}
@@ -134,6 +136,9 @@ async def register(request: Request, session: SessionDep, event_id: int) -> Resp
 
 
 def _register(request: Request, session, event_id: int, form_values: dict[str, str]) -> Response:
+    # Classify before the first query, so no database lock is held while the model works.
+    topics = form_values.get("topics", "").strip()
+    prediction = get_classifier().classify(topics) if topics and "\x00" not in topics else None
     try:
         event = service.get_event(session=session, event_id=event_id)
     except DomainError as exc:
@@ -150,7 +155,7 @@ def _register(request: Request, session, event_id: int, form_values: dict[str, s
             event_id=event_id,
             form=form,
             lang=current_locale.get(),
-            topics_prediction=get_classifier().classify(form.topics) if form.topics else None,
+            topics_prediction=prediction if form.topics else None,
             now=utcnow(),
             cancel_url_for=lambda s: cancel_url(request, s),
             event_url=event_url(request, event_id),
@@ -226,9 +231,7 @@ def cancel(request: Request, session: SessionDep, secret: str) -> Response:
 
 
 @router.post("/registrations/{secret}/slot", dependencies=[Depends(public_post_limit)])
-def book(
-    request: Request, session: SessionDep, secret: str, slot_id: Annotated[int, Form()]
-) -> Response:
+def book(request: Request, session: SessionDep, secret: str, slot_id: SlotIdForm) -> Response:
     """Book a one-to-one slot."""
     try:
         service.book_slot(session=session, secret=secret, slot_id=slot_id)

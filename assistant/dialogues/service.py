@@ -105,6 +105,10 @@ def _check_event_fields(data: EventCreate | Event, areas: dict[str, dict[str, st
         raise InvalidInput(
             N_("Registration must close after it opens."), field="registration_closes_at"
         )
+    if as_utc(data.registration_closes_at) > as_utc(data.starts_at):
+        raise InvalidInput(
+            N_("Registration must close before the event starts."), field="registration_closes_at"
+        )
 
 
 def scheduling_warnings(session: Session, event: Event) -> list[str]:
@@ -188,6 +192,8 @@ def update_event(
     event.updated_at = utcnow()
     session.add(event)
     session.flush()
+    if "capacity" in changes and event.status == EventStatus.published.value:
+        promote_from_waitlist(session, event, event_url)
     if memo_published:
         for registration in _active_registrations(session, event.id):
             emails.queue_memo_email(
@@ -298,6 +304,7 @@ def register(
         event_id=event.id,  # type: ignore[arg-type]
         organisation_name=form.organisation_name,
         organisation_key=form.organisation_key,
+        organisation_name_key=form.organisation_name_key,
         business_id=form.business_id,
         register_number=form.register_number,
         organisation_type=form.organisation_type,
@@ -321,16 +328,28 @@ def register(
     except IntegrityError as exc:
         session.rollback()
         raise DuplicateRegistration() from exc
-    taken = session.execute(
-        update(Event)
-        .where(
-            col(Event.id) == event.id,
-            col(Event.seats_taken) + form.attendees <= col(Event.capacity),
-        )
-        .values(seats_taken=col(Event.seats_taken) + form.attendees)
+    someone_waits = (
+        session.exec(
+            select(Registration.id).where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.waitlisted.value,
+                Registration.id != registration.id,
+            )
+        ).first()
+        is not None
     )
-    if taken.rowcount == 1:  # type: ignore[attr-defined]
-        registration.status = RegistrationStatus.confirmed.value
+    # Nobody overtakes the waitlist: while someone waits, newcomers wait too.
+    if not someone_waits:
+        taken = session.execute(
+            update(Event)
+            .where(
+                col(Event.id) == event.id,
+                col(Event.seats_taken) + form.attendees <= col(Event.capacity),
+            )
+            .values(seats_taken=col(Event.seats_taken) + form.attendees)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            registration.status = RegistrationStatus.confirmed.value
     session.add(registration)
     session.flush()
     session.refresh(event)

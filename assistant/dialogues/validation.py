@@ -20,8 +20,8 @@ class FormInvalid(DomainError):
     status_code = 422
     message = N_("Please check the highlighted fields.")
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__()
+    def __init__(self, errors: dict[str, str], **params: object):
+        super().__init__(**params)
         self.errors = errors
 
 
@@ -46,8 +46,13 @@ class RegistrationInput:
         if self.business_id:
             return f"y:{self.business_id}"
         if self.register_number:
-            return f"r:{self.register_number.lower()}"
-        return "n:" + " ".join(self.organisation_name.lower().split())
+            return "r:" + "".join(ch for ch in self.register_number.lower() if ch.isalnum())
+        return "n:" + self.organisation_name_key
+
+    @property
+    def organisation_name_key(self) -> str:
+        """The name as compared between registrations: lower case, spaces collapsed."""
+        return " ".join(self.organisation_name.lower().split())
 
 
 def _text(raw: dict[str, Any], name: str) -> str:
@@ -149,7 +154,7 @@ def validate_registration(raw: dict[str, Any], *, max_attendees: int) -> Registr
     if not raw.get("consent"):
         errors["consent"] = N_("We need your consent to process the registration.")
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid(errors, limit=max_attendees)
     return RegistrationInput(
         organisation_name=values["organisation_name"],
         organisation_type=values["organisation_type"],

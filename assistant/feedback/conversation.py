@@ -190,7 +190,9 @@ def submit_comment(
 ) -> Comment:
     """Store the comment with its prediction; say what was understood, or ask when unsure."""
     text = _clean_comment(text)
-    # Classify before the transaction starts: the write lock is held only for the writes.
+    # End the read transaction that loaded the conversation before the model works: on SQLite an
+    # open transaction holds the write lock. Loaded values stay (expire_on_commit=False).
+    session.commit()
     prediction = classifier.classify(text)
     _advance(session, conversation, step, ChatState.ask_comment)
     comment = build_comment(

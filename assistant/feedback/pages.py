@@ -40,7 +40,14 @@ def _read_cookie(request: Request) -> tuple[dict[str, Any] | None, bool]:
         payload = _serializer(request).loads(raw)
     except BadSignature:
         return None, True
-    return (payload, False) if isinstance(payload, dict) and "c" in payload else (None, True)
+    valid = (
+        isinstance(payload, dict)
+        and isinstance(payload.get("c"), str)
+        and len(payload["c"]) == 32
+        and all(ch in "0123456789abcdef" for ch in payload["c"])
+        and isinstance(payload.get("k", ""), str)
+    )
+    return (payload, False) if valid else (None, True)
 
 
 def _set_cookie(request: Request, response: Response, payload: dict[str, Any]) -> None:
@@ -86,6 +93,8 @@ def _page(
         "state": conversation.state if conversation else None,
         "is_producer": bool(conversation and conversation.stakeholder in PRODUCER_STAKEHOLDERS),
         "own_comments": [comments[i] for i in comment_ids if i in comments] if finished else [],
+        "public_base_url": request.app.state.settings.public_base_url.rstrip("/"),
+        "canonical_path": "/feedback",
         "upcoming_events": _upcoming_for_producers(session) if finished else [],
         "producer_type": {
             "producer_company": "company",

@@ -47,8 +47,18 @@ def _field_message(error: dict) -> str:
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    """422 with FastAPI's error list and a readable message in the user's language."""
+    """422 with FastAPI's error list and a readable message in the user's language; a page for people."""
     errors = exc.errors()
+    if not _wants_json(request):
+        if any(error.get("loc", ("",))[0] == "path" for error in errors):
+            return render(request, "error.html", {"title": _("Page not found"), "status": 404}, 404)
+        detail = _("The form could not be read. Please go back, reload the page and try again.")
+        return render(
+            request,
+            "error.html",
+            {"title": _("Something went wrong"), "status": 422, "detail": detail},
+            422,
+        )
     return JSONResponse(
         status_code=422,
         content={

@@ -21,6 +21,7 @@ def _press_button(page, name: str) -> None:
             1280,
             {
                 "start": "Suomeksi",
+                "continue": "Jatka",
                 "who": "Asukas tai asiakas",
                 "send": "Lähetä",
                 "yes": "Kyllä, oikein",
@@ -34,6 +35,7 @@ def _press_button(page, name: str) -> None:
             360,
             {
                 "start": "På svenska",
+                "continue": "Fortsätt",
                 "who": "Anställd",
                 "send": "Skicka",
                 "yes": "Ja, det stämmer",
@@ -47,6 +49,7 @@ def _press_button(page, name: str) -> None:
             360,
             {
                 "start": "In English",
+                "continue": "Continue",
                 "who": "NGO or association",
                 "send": "Send",
                 "yes": "Yes, that is right",
@@ -71,7 +74,9 @@ def test_whole_conversation_by_keyboard(live_server, browser, shoot, lang, width
     assert page.locator("html").get_attribute("lang") == lang
     # Focus lands on the step's first control, so the keyboard user can answer at once.
     assert page.evaluate("document.activeElement.id") == "organisation"
-    _press_button(page, texts["who"])
+    page.keyboard.press("Tab")  # from the organisation field into the group choice
+    page.get_by_label(texts["who"], exact=True).check()
+    _press_button(page, texts["continue"])
     assert page.evaluate("document.activeElement.id") == "text"
     page.keyboard.type(comment)
     _press_button(page, texts["send"])
@@ -97,7 +102,8 @@ def test_chat_works_with_javascript_disabled(live_server, browser, shoot):
     page = context.new_page()
     page.goto(f"{live_server}/feedback?lang=en")
     page.get_by_role("button", name="In English").click()
-    page.get_by_role("button", name="Staff member").click()
+    page.get_by_label("Staff member", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Your comment").fill(
         "We need more nurses in home care; the workload is far too heavy."
     )

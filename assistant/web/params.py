@@ -1,0 +1,10 @@
+"""Path and form parameters shared by the routers."""
+
+from typing import Annotated
+
+from fastapi import Form, Path
+
+MAX_ID = 2**63 - 1  # the largest key SQLite and PostgreSQL BIGINT hold
+
+EventId = Annotated[int, Path(ge=1, le=MAX_ID, description="Event id")]
+SlotIdForm = Annotated[int, Form(ge=1, le=MAX_ID)]
