@@ -138,3 +138,25 @@ def queue_memo_email(
             ]
         ),
     )
+
+
+def queue_change_email(
+    session: Session, *, event: Event, registration: Registration, event_url: str
+) -> None:
+    """The time or place changed: the new details and an updated calendar entry."""
+    _ = gettext_for(registration.lang)
+    enqueue(
+        session,
+        to=registration.email,
+        subject=_("Changed: %(title)s") % {"title": event.text("title", registration.lang)},
+        body="\n\n".join(
+            [
+                _("The time or place of this event has changed. Your registration is still valid."),
+                _details(event, registration.lang),
+                _("Event page: %(url)s") % {"url": event_url},
+            ]
+        ),
+        attachments=[
+            ("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))
+        ],
+    )

@@ -176,6 +176,7 @@ def update_event(
         (changes.get("memo_fi") and changes.get("memo_fi") != event.memo_fi)
         or (changes.get("memo_sv") and changes.get("memo_sv") != event.memo_sv)
     )
+    before = {name: getattr(event, name) for name in PRACTICAL_FIELDS}
     for name, value in changes.items():
         if (
             name in {"starts_at", "ends_at", "registration_opens_at", "registration_closes_at"}
@@ -183,6 +184,11 @@ def update_event(
         ):
             value = as_utc(value)
         setattr(event, name, value)
+    moved = [
+        name
+        for name in PRACTICAL_FIELDS
+        if name in changes and _comparable(before[name]) != _comparable(getattr(event, name))
+    ]
     _check_event_fields(event, areas)
     if event.capacity < event.seats_taken:
         raise InvalidInput(
@@ -199,9 +205,22 @@ def update_event(
             emails.queue_memo_email(
                 session, event=event, registration=registration, event_url=event_url
             )
+    if moved and event.status == EventStatus.published.value:
+        # Registrants get the new time or place, with the updated calendar entry.
+        for registration in _active_registrations(session, event.id):
+            emails.queue_change_email(
+                session, event=event, registration=registration, event_url=event_url
+            )
     warnings = scheduling_warnings(session, event)
     session.commit()
     return event, warnings
+
+
+PRACTICAL_FIELDS = ("starts_at", "ends_at", "venue", "remote_url")
+
+
+def _comparable(value: object) -> object:
+    return as_utc(value) if isinstance(value, datetime) else value
 
 
 def publish_event(*, session: Session, event_id: int) -> Event:

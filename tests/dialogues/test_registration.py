@@ -127,7 +127,9 @@ def test_an_ngo_may_give_its_register_number_instead(app_client, db_session):
     assert page.status_code == 200
     db_session.rollback()
     (registration,) = service.registrations_of(session=db_session, event_id=event.id)
-    assert registration.organisation_key == "r:123456"  # punctuation does not make a new organisation
+    assert (
+        registration.organisation_key == "r:123456"
+    )  # punctuation does not make a new organisation
 
 
 def test_registration_closed_and_cancelled_events_say_so(app_client, db_session):

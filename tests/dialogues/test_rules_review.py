@@ -133,3 +133,51 @@ def test_registration_must_close_before_the_event_starts(db_session):
             + __import__("datetime").timedelta(hours=1),
         )
     assert db_session.exec(select(Registration)).first() is None or True
+
+
+def test_moving_an_event_tells_every_registrant(app_client, db_session):
+    from datetime import timedelta
+
+    from assistant.outbox.models import OutboxMessage
+
+    event = make_event(db_session)
+    post(app_client, event.id, registration_form(1601), lang="sv")
+    areas = service.service_areas(get_settings().service_areas_file)
+    service.update_event(
+        session=db_session,
+        event_id=event.id,
+        data=EventUpdate(
+            starts_at=event.starts_at + timedelta(hours=1),
+            ends_at=event.ends_at + timedelta(hours=1),
+        ),
+        areas=areas,
+        event_url="http://x",
+    )
+    db_session.rollback()
+    mails = db_session.exec(
+        select(OutboxMessage).where(OutboxMessage.to == "maija1601@example.fi")
+    ).all()
+    changed = [m for m in mails if m.subject.startswith("Ändrat")]
+    assert len(changed) == 1
+    assert changed[0].attachments[0]["filename"] == "event.ics"
+    # A change that does not move the event sends nothing new.
+    service.update_event(
+        session=db_session,
+        event_id=event.id,
+        data=EventUpdate(description_fi="Tarkennettu kuvaus."),
+        areas=areas,
+        event_url="http://x",
+    )
+    db_session.rollback()
+    assert (
+        len(
+            [
+                m
+                for m in db_session.exec(
+                    select(OutboxMessage).where(OutboxMessage.to == "maija1601@example.fi")
+                ).all()
+                if m.subject.startswith("Ändrat")
+            ]
+        )
+        == 1
+    )
