@@ -11,8 +11,8 @@ from assistant.classifier.registry import get_classifier
 from assistant.db import SessionDep
 from assistant.dialogues import service
 from assistant.dialogues.exports import registrations_csv, registrations_xlsx
+from assistant.dialogues.flows import register_from_form
 from assistant.dialogues.models import EventCreate, EventPublic, EventUpdate, event_public
-from assistant.dialogues.validation import validate_registration
 from assistant.errors import DomainError
 from assistant.feedback.models import utcnow
 from assistant.web.auth import require_admin
@@ -134,18 +134,13 @@ def create_registration(
     request: Request, session: SessionDep, event_id: EventId, body: RegistrationCreate
 ) -> Any:
     """Register an organisation; confirmed while seats last, otherwise waitlisted."""
-    # Classify before the first query, so no database lock is held while the model works.
-    topics = body.topics.strip()
-    prediction = get_classifier().classify(topics) if topics else None
     try:
-        event = service.get_event(session=session, event_id=event_id)
-        form = validate_registration(body.model_dump(), max_attendees=event.max_per_organisation)
-        registration, secret = service.register(
+        registration, secret = register_from_form(
             session=session,
             event_id=event_id,
-            form=form,
+            raw=body.model_dump(),
             lang=current_locale.get(),
-            topics_prediction=prediction if form.topics else None,
+            classifier=get_classifier(),
             now=utcnow(),
             cancel_url_for=lambda s: cancel_url(request, s),
             event_url=event_url(request, event_id),

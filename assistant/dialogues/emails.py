@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from assistant.dialogues.calendar import event_ics
 from assistant.dialogues.models import Event, Registration
+from assistant.errors import N_
 from assistant.i18n import gettext_for
 from assistant.outbox.service import enqueue
 
@@ -72,26 +73,50 @@ def queue_registration_email(
     )
 
 
-def queue_promotion_email(
-    session: Session, *, event: Event, registration: Registration, event_url: str
+def _queue_notice(
+    session: Session,
+    *,
+    event: Event,
+    registration: Registration,
+    subject: str,
+    lines: list[str],
+    event_url: str,
+    calendar: bool = True,
 ) -> None:
-    """A seat became free: the waitlisted registration is now confirmed."""
+    """A notice in the registrant's language: its lines, the event's details, its page, and the .ics."""
     _ = gettext_for(registration.lang)
+    title = event.text("title", registration.lang)
     enqueue(
         session,
         to=registration.email,
-        subject=_("A seat is yours: %(title)s") % {"title": event.text("title", registration.lang)},
+        subject=_(subject) % {"title": title},
         body="\n\n".join(
             [
-                _(
-                    "A seat became free and your registration has moved from the waiting list to confirmed."
-                ),
+                *(_(line) for line in lines),
                 _details(event, registration.lang),
                 _("Event page: %(url)s") % {"url": event_url},
             ]
         ),
-        attachments=[
-            ("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))
+        attachments=[("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))]
+        if calendar
+        else [],
+    )
+
+
+def queue_promotion_email(
+    session: Session, *, event: Event, registration: Registration, event_url: str
+) -> None:
+    """A seat became free: the waitlisted registration is now confirmed."""
+    _queue_notice(
+        session,
+        event=event,
+        registration=registration,
+        event_url=event_url,
+        subject=N_("A seat is yours: %(title)s"),
+        lines=[
+            N_(
+                "A seat became free and your registration has moved from the waiting list to confirmed."
+            )
         ],
     )
 
@@ -100,22 +125,16 @@ def queue_cancellation_email(
     session: Session, *, event: Event, registration: Registration, event_url: str
 ) -> None:
     """The county cancelled the event."""
-    _ = gettext_for(registration.lang)
-    enqueue(
+    _queue_notice(
         session,
-        to=registration.email,
-        subject=_("Cancelled: %(title)s") % {"title": event.text("title", registration.lang)},
-        body="\n\n".join(
-            [
-                _(
-                    "We are sorry: this event has been cancelled. Your registration has been cancelled with it."
-                ),
-                _details(event, registration.lang),
-                _("Other market dialogues: %(url)s") % {"url": event_url.rsplit("/", 1)[0]},
-            ]
-        ),
-        attachments=[
-            ("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))
+        event=event,
+        registration=registration,
+        event_url=event_url,
+        subject=N_("Cancelled: %(title)s"),
+        lines=[
+            N_(
+                "We are sorry: this event has been cancelled. Your registration has been cancelled with it."
+            )
         ],
     )
 
@@ -124,19 +143,18 @@ def queue_memo_email(
     session: Session, *, event: Event, registration: Registration, event_url: str
 ) -> None:
     """The memo and the questions and answers were published: equal information to every supplier."""
-    _ = gettext_for(registration.lang)
-    enqueue(
+    _queue_notice(
         session,
-        to=registration.email,
-        subject=_("Memo published: %(title)s") % {"title": event.text("title", registration.lang)},
-        body="\n\n".join(
-            [
-                _(
-                    "The memo of the market dialogue and the questions and answers are now on the event page, in Finnish and Swedish."
-                ),
-                _("Event page: %(url)s") % {"url": event_url},
-            ]
-        ),
+        event=event,
+        registration=registration,
+        event_url=event_url,
+        calendar=False,
+        subject=N_("Memo published: %(title)s"),
+        lines=[
+            N_(
+                "The memo of the market dialogue and the questions and answers are now on the event page, in Finnish and Swedish."
+            )
+        ],
     )
 
 
@@ -144,19 +162,13 @@ def queue_change_email(
     session: Session, *, event: Event, registration: Registration, event_url: str
 ) -> None:
     """The time or place changed: the new details and an updated calendar entry."""
-    _ = gettext_for(registration.lang)
-    enqueue(
+    _queue_notice(
         session,
-        to=registration.email,
-        subject=_("Changed: %(title)s") % {"title": event.text("title", registration.lang)},
-        body="\n\n".join(
-            [
-                _("The time or place of this event has changed. Your registration is still valid."),
-                _details(event, registration.lang),
-                _("Event page: %(url)s") % {"url": event_url},
-            ]
-        ),
-        attachments=[
-            ("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))
+        event=event,
+        registration=registration,
+        event_url=event_url,
+        subject=N_("Changed: %(title)s"),
+        lines=[
+            N_("The time or place of this event has changed. Your registration is still valid.")
         ],
     )

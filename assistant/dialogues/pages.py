@@ -13,7 +13,9 @@ from assistant.dialogues import service
 from assistant.dialogues.api import cancel_url, event_url
 from assistant.dialogues.calendar import event_ics, feed_ics
 from assistant.dialogues.enums import OrganisationSize, OrganisationType
-from assistant.dialogues.validation import FormInvalid, validate_registration
+from assistant.dialogues.flows import register_from_form
+from assistant.dialogues.service import EventNotFound
+from assistant.dialogues.validation import REGISTRATION_FIELDS, FormInvalid
 from assistant.errors import DomainError
 from assistant.feedback.models import utcnow
 from assistant.web.i18n import current_locale
@@ -23,19 +25,6 @@ from assistant.web.ratelimit import public_post_limit
 from assistant.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-FORM_FIELDS = (
-    "organisation_name",
-    "organisation_type",
-    "organisation_size",
-    "business_id",
-    "register_number",
-    "contact_name",
-    "email",
-    "phone",
-    "attendees",
-    "topics",
-    "consent",
-)
 
 
 def _translate(exc: DomainError) -> str:
@@ -130,47 +119,40 @@ def event_page(request: Request, session: SessionDep, event_id: EventId) -> HTML
 async def register(request: Request, session: SessionDep, event_id: EventId) -> Response:
     """Register; errors come back on the form with everything typed kept."""
     raw = await request.form()
-    form_values = {name: str(raw.get(name, "")) for name in FORM_FIELDS}
+    form_values = {name: str(raw.get(name, "")) for name in REGISTRATION_FIELDS}
     # All database work runs in a worker thread: a blocking call must never stall the event loop.
     return await run_in_threadpool(_register, request, session, event_id, form_values)
 
 
 def _register(request: Request, session, event_id: int, form_values: dict[str, str]) -> Response:
-    # Classify before the first query, so no database lock is held while the model works.
-    topics = form_values.get("topics", "").strip()
-    prediction = get_classifier().classify(topics) if topics and "\x00" not in topics else None
     try:
-        event = service.get_event(session=session, event_id=event_id)
-    except DomainError as exc:
+        _registration, secret = register_from_form(
+            session=session,
+            event_id=event_id,
+            raw=form_values,
+            lang=current_locale.get(),
+            classifier=get_classifier(),
+            now=utcnow(),
+            cancel_url_for=lambda s: cancel_url(request, s),
+            event_url=event_url(request, event_id),
+        )
+    except EventNotFound as exc:
         return render(
             request,
             "error.html",
             {"title": _("Page not found"), "status": 404, "detail": _translate(exc)},
             404,
         )
-    try:
-        form = validate_registration(form_values, max_attendees=event.max_per_organisation)
-        _registration, secret = service.register(
-            session=session,
-            event_id=event_id,
-            form=form,
-            lang=current_locale.get(),
-            topics_prediction=prediction if form.topics else None,
-            now=utcnow(),
-            cancel_url_for=lambda s: cancel_url(request, s),
-            event_url=event_url(request, event_id),
-        )
     except FormInvalid as exc:
         session.rollback()
-        errors = {
-            k: (_(v) % {"limit": event.max_per_organisation} if "%(limit)s" in v else _(v))
-            for k, v in exc.errors.items()
-        }
+        event = service.get_event(session=session, event_id=event_id)
+        errors = {k: _(v) % exc.params if exc.params else _(v) for k, v in exc.errors.items()}
         return _event_page(
             request, session, event, form=form_values, errors=errors, message=_(exc.message)
         )
     except DomainError as exc:
         session.rollback()
+        event = service.get_event(session=session, event_id=event_id)
         return _event_page(request, session, event, form=form_values, message=_translate(exc))
     return RedirectResponse(f"/registrations/{secret}?new=1", status_code=303)
 

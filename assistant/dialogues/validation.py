@@ -12,6 +12,19 @@ from assistant.dialogues.enums import OrganisationSize, OrganisationType
 from assistant.errors import N_, DomainError
 
 MAX_TOPICS_CHARS = 2000
+REGISTRATION_FIELDS: tuple[str, ...] = (
+    "organisation_name",
+    "organisation_type",
+    "organisation_size",
+    "business_id",
+    "register_number",
+    "contact_name",
+    "email",
+    "phone",
+    "attendees",
+    "topics",
+    "consent",
+)
 
 
 class FormInvalid(DomainError):
@@ -85,21 +98,7 @@ def normalise_phone(value: str) -> str | None:
 def validate_registration(raw: dict[str, Any], *, max_attendees: int) -> RegistrationInput:
     """Check every field; raise FormInvalid listing all problems at once."""
     errors: dict[str, str] = {}
-    values = {
-        name: _text(raw, name)
-        for name in (
-            "organisation_name",
-            "organisation_type",
-            "organisation_size",
-            "business_id",
-            "register_number",
-            "contact_name",
-            "email",
-            "phone",
-            "attendees",
-            "topics",
-        )
-    }
+    values = {name: _text(raw, name) for name in REGISTRATION_FIELDS if name != "consent"}
     for name, value in values.items():
         if value == "\x00":
             errors[name] = N_("This field contains control characters.")

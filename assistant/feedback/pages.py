@@ -156,6 +156,22 @@ def _current(request: Request, session) -> Conversation | None:
     return conversation
 
 
+def _take_step(
+    request: Request, session, transition, typed: dict[str, Any], **arguments: Any
+) -> Response:
+    """Run one transition of the conversation; bad input re-renders the page with what was typed."""
+    conversation = _current(request, session)
+    if conversation is None:
+        return _back()
+    try:
+        transition(session=session, conversation=conversation, **arguments)
+    except InvalidInput as exc:
+        return _error(request, session, conversation, exc, typed)
+    except chat.StaleStep:
+        pass  # a repeated or stale form: the page already shows where the conversation is
+    return _back()
+
+
 @router.post("/feedback/stakeholder", dependencies=[Depends(public_post_limit)])
 def stakeholder(
     request: Request,
@@ -165,22 +181,15 @@ def stakeholder(
     organisation: Annotated[str, Form()] = "",
 ) -> Response:
     """Whom the person represents."""
-    conversation = _current(request, session)
-    if conversation is None:
-        return _back()
-    try:
-        chat.choose_stakeholder(
-            session=session,
-            conversation=conversation,
-            step=step,
-            stakeholder=stakeholder,
-            organisation=organisation,
-        )
-    except InvalidInput as exc:
-        return _error(request, session, conversation, exc, {"organisation": organisation})
-    except chat.StaleStep:
-        pass
-    return _back()
+    return _take_step(
+        request,
+        session,
+        chat.choose_stakeholder,
+        {"organisation": organisation},
+        step=step,
+        stakeholder=stakeholder,
+        organisation=organisation,
+    )
 
 
 @router.post("/feedback/comment", dependencies=[Depends(public_post_limit)])
@@ -191,25 +200,17 @@ def comment(
     text: Annotated[str, Form()] = "",
 ) -> Response:
     """The comment itself: classified and stored."""
-    conversation = _current(request, session)
-    if conversation is None:
-        return _back()
     classifier = get_classifier()
-    uncertainty = chat.Uncertainty.from_card(classifier.card)
-    try:
-        chat.submit_comment(
-            session=session,
-            conversation=conversation,
-            step=step,
-            text=text,
-            classifier=classifier,
-            uncertainty=uncertainty,
-        )
-    except InvalidInput as exc:
-        return _error(request, session, conversation, exc, {"text": text})
-    except chat.StaleStep:
-        pass
-    return _back()
+    return _take_step(
+        request,
+        session,
+        chat.submit_comment,
+        {"text": text},
+        step=step,
+        text=text,
+        classifier=classifier,
+        uncertainty=chat.Uncertainty.from_card(classifier.card),
+    )
 
 
 @router.post("/feedback/category", dependencies=[Depends(public_post_limit)])
@@ -220,16 +221,7 @@ def category(
     answer: Annotated[str, Form()] = "",
 ) -> Response:
     """Yes, or the category the person chooses."""
-    conversation = _current(request, session)
-    if conversation is None:
-        return _back()
-    try:
-        chat.choose_category(session=session, conversation=conversation, step=step, answer=answer)
-    except InvalidInput as exc:
-        return _error(request, session, conversation, exc, {})
-    except chat.StaleStep:
-        pass
-    return _back()
+    return _take_step(request, session, chat.choose_category, {}, step=step, answer=answer)
 
 
 @router.post("/feedback/followup", dependencies=[Depends(public_post_limit)])
@@ -241,18 +233,15 @@ def followup(
     skip: Annotated[str, Form()] = "",
 ) -> Response:
     """The answer to the follow-up question, or a skip."""
-    conversation = _current(request, session)
-    if conversation is None:
-        return _back()
-    try:
-        chat.answer_followup(
-            session=session, conversation=conversation, step=step, answer=answer, skip=bool(skip)
-        )
-    except InvalidInput as exc:
-        return _error(request, session, conversation, exc, {"answer": answer})
-    except chat.StaleStep:
-        pass
-    return _back()
+    return _take_step(
+        request,
+        session,
+        chat.answer_followup,
+        {"answer": answer},
+        step=step,
+        answer=answer,
+        skip=bool(skip),
+    )
 
 
 @router.post("/feedback/more", dependencies=[Depends(public_post_limit)])
@@ -263,16 +252,7 @@ def more(
     choice: Annotated[str, Form()] = "",
 ) -> Response:
     """Another comment, or finish."""
-    conversation = _current(request, session)
-    if conversation is None:
-        return _back()
-    try:
-        chat.more_or_finish(session=session, conversation=conversation, step=step, choice=choice)
-    except InvalidInput as exc:
-        return _error(request, session, conversation, exc, {})
-    except chat.StaleStep:
-        pass
-    return _back()
+    return _take_step(request, session, chat.more_or_finish, {}, step=step, choice=choice)
 
 
 @router.post("/feedback/finish", dependencies=[Depends(public_post_limit)])

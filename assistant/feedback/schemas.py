@@ -4,9 +4,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
-from assistant.classifier.schemas import MAX_COMMENT_CHARS, Scores, clean_comment_text
+from assistant.classifier.schemas import MAX_COMMENT_CHARS, LanguageHint, Scores, clean_comment_text
 from assistant.feedback.enums import Stakeholder
-from assistant.nlp.language import LANGUAGES
 
 MAX_ORGANISATION_CHARS = 200
 MAX_FOLLOWUP_CHARS = 2000
@@ -31,7 +30,7 @@ class FeedbackCreate(BaseModel):
         Field(max_length=MAX_COMMENT_CHARS, description="The comment, 1–5,000 characters."),
     ]
     stakeholder: Stakeholder
-    lang: Annotated[str | None, Field(description="fi, sv or en; detected when omitted.")] = None
+    lang: LanguageHint = None
     organisation: Annotated[StrictStr | None, Field(max_length=MAX_ORGANISATION_CHARS)] = None
     followup: Annotated[StrictStr | None, Field(max_length=MAX_FOLLOWUP_CHARS)] = None
 
@@ -44,13 +43,6 @@ class FeedbackCreate(BaseModel):
     @classmethod
     def _clean_optional(cls, value: str | None) -> str | None:
         return clean_optional_text(value)
-
-    @field_validator("lang")
-    @classmethod
-    def _known_language(cls, value: str | None) -> str | None:
-        if value is not None and value not in LANGUAGES:
-            raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}")
-        return value
 
 
 class FeedbackCreated(BaseModel):

@@ -9,25 +9,14 @@ from stdnum.fi import ytunnus
 
 from assistant.dialogues.exports import FORMULA_START, neutralise
 from assistant.dialogues.validation import (
+    REGISTRATION_FIELDS,
     FormInvalid,
     normalise_business_id,
     normalise_phone,
     validate_registration,
 )
 
-FIELDS = (
-    "organisation_name",
-    "organisation_type",
-    "organisation_size",
-    "business_id",
-    "register_number",
-    "contact_name",
-    "email",
-    "phone",
-    "attendees",
-    "topics",
-    "consent",
-)
+FIELDS = REGISTRATION_FIELDS
 
 
 @given(st.text(max_size=20))
