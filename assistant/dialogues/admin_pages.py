@@ -28,7 +28,7 @@ from assistant.web.auth import (
 from assistant.web.i18n import current_locale
 from assistant.web.i18n import gettext as _
 from assistant.web.params import EventId
-from assistant.web.templating import render
+from assistant.web.templating import error_page, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 EVENT_FIELDS = (
@@ -57,15 +57,8 @@ def _sign_in() -> RedirectResponse:
 
 
 def _forbidden(request: Request) -> HTMLResponse:
-    return render(
-        request,
-        "error.html",
-        {
-            "title": _("Something went wrong"),
-            "status": 403,
-            "detail": _("The form had expired. Please try again."),
-        },
-        403,
+    return error_page(
+        request, _("Something went wrong"), 403, _("The form had expired. Please try again.")
     )
 
 
@@ -173,7 +166,7 @@ def _detail(request: Request, session, event_id: int, csrf: str, **extra: Any) -
     try:
         event = service.get_event(session=session, event_id=event_id, public=False)
     except DomainError:
-        return render(request, "error.html", {"title": _("Page not found"), "status": 404}, 404)
+        return error_page(request, _("Page not found"), 404)
     warnings = [w for w in request.query_params.get("warnings", "").split(",") if w]
     others = {e.id: e for e in session.exec(select(Event)).all()}
     context = {
@@ -238,7 +231,7 @@ async def act(request: Request, session: SessionDep, event_id: EventId, action: 
                 minutes=int(str(raw.get("minutes", "0")) or 0),
             )
         else:
-            return render(request, "error.html", {"title": _("Page not found"), "status": 404}, 404)
+            return error_page(request, _("Page not found"), 404)
     except (ValueError, ValidationError):
         session.rollback()
         return _detail(
@@ -271,4 +264,4 @@ def download(request: Request, session: SessionDep, event_id: EventId, fmt: str)
                 "Content-Disposition": f'attachment; filename="registrations-{event_id}.xlsx"'
             },
         )
-    return render(request, "error.html", {"title": _("Page not found"), "status": 404}, 404)
+    return error_page(request, _("Page not found"), 404)

@@ -22,7 +22,7 @@ from assistant.web.i18n import current_locale
 from assistant.web.i18n import gettext as _
 from assistant.web.params import EventId, SlotIdForm
 from assistant.web.ratelimit import public_post_limit
-from assistant.web.templating import render
+from assistant.web.templating import error_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -101,12 +101,7 @@ def event_page(request: Request, session: SessionDep, event_id: EventId) -> HTML
     try:
         event = service.get_event(session=session, event_id=event_id)
     except DomainError as exc:
-        return render(
-            request,
-            "error.html",
-            {"title": _("Page not found"), "status": 404, "detail": _translate(exc)},
-            404,
-        )
+        return error_page(request, _("Page not found"), 404, _translate(exc))
     prefill = {
         k: request.query_params.get(k, "") for k in ("organisation_name", "organisation_type")
     }
@@ -137,12 +132,7 @@ def _register(request: Request, session, event_id: int, form_values: dict[str, s
             event_url=event_url(request, event_id),
         )
     except EventNotFound as exc:
-        return render(
-            request,
-            "error.html",
-            {"title": _("Page not found"), "status": 404, "detail": _translate(exc)},
-            404,
-        )
+        return error_page(request, _("Page not found"), 404, _translate(exc))
     except FormInvalid as exc:
         session.rollback()
         event = service.get_event(session=session, event_id=event_id)
@@ -161,12 +151,7 @@ def _registration_page(request: Request, session, secret: str, **extra: Any) -> 
     try:
         registration = service.registration_for_secret(session=session, secret=secret)
     except DomainError as exc:
-        return render(
-            request,
-            "error.html",
-            {"title": _("Link not valid"), "status": 404, "detail": _translate(exc)},
-            404,
-        )
+        return error_page(request, _("Link not valid"), 404, _translate(exc))
     event = service.get_event(session=session, event_id=registration.event_id, public=False)
     slots = (
         service.slots_of(session=session, event_id=event.id) if event.kind == "one_to_one" else []
@@ -203,12 +188,7 @@ def cancel(request: Request, session: SessionDep, secret: str) -> Response:
             session=session, secret=secret, event_url=event_url(request, registration.event_id)
         )
     except DomainError as exc:
-        return render(
-            request,
-            "error.html",
-            {"title": _("Link not valid"), "status": 404, "detail": _translate(exc)},
-            404,
-        )
+        return error_page(request, _("Link not valid"), 404, _translate(exc))
     return RedirectResponse(f"/registrations/{secret}", status_code=303)
 
 

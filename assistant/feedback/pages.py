@@ -17,7 +17,7 @@ from assistant.feedback.service import comments_of, conversation_for_secret, wit
 from assistant.web.i18n import current_locale
 from assistant.web.i18n import gettext as _
 from assistant.web.ratelimit import public_post_limit
-from assistant.web.templating import render
+from assistant.web.templating import error_page, render
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "vp_chat"
@@ -302,12 +302,7 @@ def my_comments(request: Request, session: SessionDep, secret: str) -> HTMLRespo
     try:
         conversation = conversation_for_secret(session=session, secret=secret)
     except NotFound as exc:
-        return render(
-            request,
-            "error.html",
-            {"title": _("Link not valid"), "status": 404, "detail": _(exc.message)},
-            404,
-        )
+        return error_page(request, _("Link not valid"), 404, _(exc.message))
     comments = comments_of(session=session, conversation_id=conversation.id)
     return render(
         request,
@@ -324,12 +319,7 @@ def withdraw(
     try:
         withdraw_comment(session=session, secret=secret, reference=reference)
     except NotFound as exc:
-        return render(
-            request,
-            "error.html",
-            {"title": _("Link not valid"), "status": 404, "detail": _(exc.message)},
-            404,
-        )
+        return error_page(request, _("Link not valid"), 404, _(exc.message))
     return RedirectResponse(f"/feedback/mine/{secret}?withdrawn={reference}", status_code=303)
 
 

@@ -65,3 +65,12 @@ def render(
         {"locale": i18n.current_locale.get(), **(context or {})},
         status_code=status_code,
     )
+
+
+def error_page(
+    request: Request, title: str, status: int, detail: str | None = None
+) -> HTMLResponse:
+    """The error page in the base layout (title and detail already translated)."""
+    return render(
+        request, "error.html", {"title": title, "status": status, "detail": detail}, status
+    )
