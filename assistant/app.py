@@ -14,11 +14,12 @@ from assistant.dialogues import pages as dialogues_pages
 from assistant.dialogues.service import service_areas
 from assistant.feedback import api as feedback_api
 from assistant.feedback import pages as feedback_pages
-from assistant.settings import Settings, get_settings
+from assistant.settings import DEFAULT_SECRET_KEY, Settings, get_settings
 from assistant.web import pages
 from assistant.web.errors import install_error_handlers
 from assistant.web.middleware import LocaleMiddleware
 from assistant.web.ratelimit import build_limiter
+from assistant.web.security import SecurityHeadersMiddleware
 
 
 @asynccontextmanager
@@ -36,6 +37,8 @@ async def lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Vuoropuhe web application (settings from the environment unless given)."""
     settings = settings or get_settings()
+    if settings.environment == "production" and settings.secret_key == DEFAULT_SECRET_KEY:
+        raise RuntimeError("ASSISTANT_SECRET_KEY must be set to a long random value in production")
     app = FastAPI(
         title="Vuoropuhe",
         version=__version__,
@@ -47,6 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = build_limiter(settings.rate_limit_storage)
     app.state.service_areas = service_areas(settings.service_areas_file)
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts=settings.secure_cookies,
+        max_body_bytes=settings.max_body_bytes,
+    )
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     app.include_router(pages.router)
     app.include_router(classifier_api.router)

@@ -7,6 +7,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -45,11 +46,16 @@ class Settings(BaseSettings):
     smtp_port: int = 587
     smtp_username: str | None = None
     smtp_password: str | None = None
+    environment: str = Field(
+        default="development",
+        description="'production' refuses to start with the default secret key",
+    )
+    max_body_bytes: int = Field(default=1_000_000, description="Larger request bodies get 413")
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (serve over HTTPS)"
     )
     secret_key: str = Field(
-        default="dev-only-secret-change-me",
+        default=DEFAULT_SECRET_KEY,
         description="Signs cookies; set a long random value in production",
     )
 
