@@ -35,44 +35,6 @@ def _details(event: Event, lang: str) -> str:
     )
 
 
-def queue_registration_email(
-    session: Session, *, event: Event, registration: Registration, cancel_url: str, event_url: str
-) -> None:
-    """Confirmation or waitlist notice with the .ics and the private cancel link."""
-    _ = gettext_for(registration.lang)
-    if registration.status == "confirmed":
-        subject = _("Registration confirmed: %(title)s") % {
-            "title": event.text("title", registration.lang)
-        }
-        opening = _("Your registration is confirmed.")
-    else:
-        subject = _("On the waiting list: %(title)s") % {
-            "title": event.text("title", registration.lang)
-        }
-        opening = _(
-            "The event is full, so your registration is on the waiting list. We will tell you at once if a seat becomes free."
-        )
-    body = "\n\n".join(
-        [
-            opening,
-            _details(event, registration.lang),
-            _("Attendees: %(n)s") % {"n": registration.attendees},
-            _("To cancel or to see your registration, open this private link: %(url)s")
-            % {"url": cancel_url},
-            _("Event page: %(url)s") % {"url": event_url},
-        ]
-    )
-    enqueue(
-        session,
-        to=registration.email,
-        subject=subject,
-        body=body,
-        attachments=[
-            ("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))
-        ],
-    )
-
-
 def _queue_notice(
     session: Session,
     *,
@@ -82,6 +44,7 @@ def _queue_notice(
     lines: list[str],
     event_url: str,
     calendar: bool = True,
+    details: tuple[str, ...] = (),
 ) -> None:
     """A notice in the registrant's language: its lines, the event's details, its page, and the .ics."""
     _ = gettext_for(registration.lang)
@@ -94,12 +57,42 @@ def _queue_notice(
             [
                 *(_(line) for line in lines),
                 _details(event, registration.lang),
+                *details,
                 _("Event page: %(url)s") % {"url": event_url},
             ]
         ),
         attachments=[("event.ics", "text/calendar", event_ics(event, registration.lang, event_url))]
         if calendar
         else [],
+    )
+
+
+def queue_registration_email(
+    session: Session, *, event: Event, registration: Registration, cancel_url: str, event_url: str
+) -> None:
+    """Confirmation or waitlist notice with the .ics and the private cancel link."""
+    _ = gettext_for(registration.lang)
+    confirmed = registration.status == "confirmed"
+    _queue_notice(
+        session,
+        event=event,
+        registration=registration,
+        event_url=event_url,
+        subject=N_("Registration confirmed: %(title)s")
+        if confirmed
+        else N_("On the waiting list: %(title)s"),
+        lines=[
+            N_("Your registration is confirmed.")
+            if confirmed
+            else N_(
+                "The event is full, so your registration is on the waiting list. We will tell you at once if a seat becomes free."
+            )
+        ],
+        details=(
+            _("Attendees: %(n)s") % {"n": registration.attendees},
+            _("To cancel or to see your registration, open this private link: %(url)s")
+            % {"url": cancel_url},
+        ),
     )
 
 

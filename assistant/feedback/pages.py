@@ -168,7 +168,7 @@ def _take_step(
     except InvalidInput as exc:
         return _error(request, session, conversation, exc, typed)
     except chat.StaleStep:
-        pass  # a repeated or stale form: the page already shows where the conversation is
+        return _back()  # a repeated or stale form: the page already shows where the conversation is
     return _back()
 
 
