@@ -6,7 +6,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from assistant import __version__
+from assistant.accounts import pages as accounts_pages
+from assistant.accounts.web import install_handlers as install_auth_handlers
+from assistant.audit import pages as audit_pages
 from assistant.classifier import api as classifier_api
+from assistant.classifier import pages as classifier_pages
+from assistant.consultations import pages as consultation_pages
 from assistant.db import build_engine
 from assistant.dialogues import admin_pages as dialogues_admin_pages
 from assistant.dialogues import api as dialogues_api
@@ -14,6 +19,8 @@ from assistant.dialogues import pages as dialogues_pages
 from assistant.dialogues.service import service_areas
 from assistant.feedback import api as feedback_api
 from assistant.feedback import pages as feedback_pages
+from assistant.feedback import workspace as feedback_workspace
+from assistant.jobs import pages as job_pages
 from assistant.settings import DEFAULT_SECRET_KEY, Settings, get_settings
 from assistant.web import pages
 from assistant.web.errors import install_error_handlers
@@ -31,7 +38,17 @@ async def lifespan(app: FastAPI):
     get_classifier()
     language.warm_up()
     pipelines.warm_up()
-    yield
+    runner = None
+    if app.state.settings.run_jobs_in_app:
+        from assistant.jobs.service import JobRunner
+
+        runner = JobRunner(app.state.engine)
+        runner.start()
+    try:
+        yield
+    finally:
+        if runner is not None:
+            runner.stop()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         SecurityHeadersMiddleware,
         hsts=settings.secure_cookies,
         max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     app.include_router(pages.router)
@@ -64,5 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dialogues_api.router)
     app.include_router(dialogues_api.admin)
     app.include_router(dialogues_admin_pages.router)
+    app.include_router(accounts_pages.router)
+    app.include_router(feedback_workspace.router)
+    app.include_router(consultation_pages.router)
+    app.include_router(classifier_pages.router)
+    app.include_router(audit_pages.router)
+    app.include_router(job_pages.router)
     install_error_handlers(app)
+    install_auth_handlers(app)
     return app

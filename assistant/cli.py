@@ -21,6 +21,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 outbox_app = typer.Typer(help="Outgoing email.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+user_app = typer.Typer(help="Preparers' and admins' accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+token_app = typer.Typer(help="Bearer tokens for the admin API.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 
 
 def _fail(message: str) -> None:
@@ -198,28 +202,157 @@ def outbox_send(limit: Annotated[int, typer.Option(help="Send at most this many.
 
 
 @app.command()
+def _db_session():
+    from sqlmodel import Session
+
+    from assistant.db import build_engine
+
+    return Session(build_engine(get_settings().database_url), expire_on_commit=False)
+
+
+def _domain_fail(exc) -> None:
+    message = exc.message % exc.params if exc.params else exc.message
+    _fail(message)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_app.command("add")
+def user_add(
+    email: str,
+    role: Annotated[str, typer.Option(help="preparer or admin")] = "preparer",
+    name: Annotated[str, typer.Option(help="The person's name (optional).")] = "",
+) -> None:
+    """Add a user; the password is asked at a prompt or read from standard input."""
+    from assistant.accounts.service import add_user
+    from assistant.audit.service import CLI
+    from assistant.errors import DomainError
+
+    password = _read_password()
+    with _db_session() as session:
+        try:
+            user = add_user(
+                session, email=email, role=role, password=password, name=name, actor_name=CLI
+            )
+        except DomainError as exc:
+            _domain_fail(exc)
+        typer.echo(f"added {user.email} ({user.role})")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Every user: email, role, whether active, last sign-in."""
+    from assistant.accounts.service import list_users
+
+    with _db_session() as session:
+        for user in list_users(session):
+            last = (
+                user.last_sign_in_at.isoformat(timespec="minutes") if user.last_sign_in_at else "-"
+            )
+            state = "active" if user.active else "disabled"
+            typer.echo(f"{user.email}\t{user.role}\t{state}\t{last}")
+
+
+@user_app.command("disable")
+def user_disable(email: str) -> None:
+    """Disable a user: their sessions and API tokens end at once."""
+    from assistant.accounts.service import get_user, update_user
+    from assistant.audit.service import CLI
+    from assistant.errors import DomainError
+
+    with _db_session() as session:
+        try:
+            user = update_user(session, get_user(session, email), active=False, actor_name=CLI)
+        except DomainError as exc:
+            _domain_fail(exc)
+        typer.echo(f"disabled {user.email}")
+
+
+@token_app.command("create")
+def token_create(
+    email: str, label: Annotated[str, typer.Option(help="What the token is for.")] = ""
+) -> None:
+    """Issue an admin API token for an admin; it is printed once and only its hash is stored."""
+    from assistant.accounts.service import create_token, get_user
+    from assistant.audit.service import CLI
+    from assistant.errors import DomainError
+
+    with _db_session() as session:
+        try:
+            token, value = create_token(
+                session, get_user(session, email), label=label or None, actor_name=CLI
+            )
+        except DomainError as exc:
+            _domain_fail(exc)
+        typer.echo(f"token {token.id} for {email}:", err=True)
+        typer.echo(value)
+
+
+@token_app.command("list")
+def token_list(email: str) -> None:
+    """A user's tokens: id, label, created, last used, revoked."""
+    from assistant.accounts.service import get_user, tokens_of
+    from assistant.errors import DomainError
+
+    with _db_session() as session:
+        try:
+            tokens = tokens_of(session, get_user(session, email))
+        except DomainError as exc:
+            _domain_fail(exc)
+        for t in tokens:
+            used = t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "-"
+            revoked = t.revoked_at.isoformat(timespec="minutes") if t.revoked_at else "-"
+            typer.echo(
+                f"{t.id}\t{t.label or ''}\t{t.created_at:%Y-%m-%d}\tused {used}\trevoked {revoked}"
+            )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by the id that `token create` and `token list` print."""
+    from assistant.accounts.service import revoke_token
+    from assistant.audit.service import CLI
+    from assistant.errors import DomainError
+
+    with _db_session() as session:
+        try:
+            revoke_token(session, token_id, actor_name=CLI)
+        except DomainError as exc:
+            _domain_fail(exc)
+        typer.echo(f"revoked token {token_id}")
+
+
+@app.command()
 def worker(
     interval: Annotated[
         float, typer.Option(help="Seconds to wait when there is nothing to do.")
     ] = 5.0,
     once: Annotated[bool, typer.Option(help="Do one round and exit.")] = False,
 ) -> None:
-    """Background worker: sends the outbox. Several may run; each claims rows with SKIP LOCKED."""
+    """Background worker: sends the outbox and runs imports and retraining. Several may run;
+    each claims outbox rows with SKIP LOCKED and jobs with a conditional update."""
     import time
 
     from assistant.db import build_engine
+    from assistant.jobs.service import requeue_stale, run_pending
     from assistant.outbox.service import send_pending, transport_from_settings
 
     settings = get_settings()
     engine = build_engine(settings.database_url)
     transport = transport_from_settings(settings)
+    requeue_stale(engine)
     while True:
         result = send_pending(engine=engine, transport=transport, sender=settings.mail_sender)
-        if result["sent"] or result["failed"]:
-            typer.echo(json.dumps(result), err=True)
+        jobs = run_pending(engine)
+        if result["sent"] or result["failed"] or jobs:
+            typer.echo(json.dumps({**result, "jobs": jobs}), err=True)
         if once:
             break
-        if not result["sent"] and not result["failed"]:
+        if not result["sent"] and not result["failed"] and not jobs:
             time.sleep(interval)
 
 

@@ -34,7 +34,28 @@ class Settings(BaseSettings):
     )
     admin_token: str | None = Field(
         default=None,
-        description="Bearer token for the admin API; admin routes are closed while unset",
+        description="A deployment-wide bearer token for the admin API, besides the per-admin "
+        "tokens of `assistant token create`; unset by default",
+    )
+    sign_in_rate: str = Field(
+        default="5 per 15 minutes",
+        description="Failed sign-ins allowed per account before sign-in is refused for a while",
+    )
+    sign_in_client_rate: str = Field(
+        default="30 per 15 minutes", description="Failed sign-ins allowed per client address"
+    )
+    max_upload_bytes: int = Field(
+        default=5 * 1024 * 1024, description="Largest CSV/XLSX file a preparer can import"
+    )
+    retrain_cv_folds: int | None = Field(
+        default=None,
+        description="Cross-validation folds when an admin retrains (default: as `assistant train`; "
+        "0 skips cross-validation)",
+    )
+    run_jobs_in_app: bool = Field(
+        default=True,
+        description="Run imports and retraining in a thread of the app; set false when an "
+        "`assistant worker` process runs them",
     )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="Used in links in emails"

@@ -49,6 +49,7 @@ def client() -> Iterator[TestClient]:
 
 def make_test_settings(database_url: str, **overrides) -> Settings:
     """Settings for an app under test: its own database, a generous rate limit."""
+    overrides.setdefault("run_jobs_in_app", False)  # tests run jobs with run_pending()
     return Settings(database_url=database_url, public_post_rate="100000/minute", **overrides)
 
 

@@ -1,6 +1,10 @@
 """Model versions on disk: models/<version>/{model.joblib, card.json, card.md}; models/CURRENT names
 the active one.
 
+`get_classifier()` serves the current version to the whole process and notices, within
+CURRENT_CHECK_SECONDS, when models/CURRENT names another version (an admin activated one, perhaps
+in another process), so that activation needs no restart.
+
 The model file is a compressed joblib pickle, loaded only after its SHA-256 matches the one recorded
 in the card at training time (a pickle must never be loaded from an unverified file). skops was
 tried first: it stores each of the ~80,000 vocabulary entries as a separate JSON object, which made
@@ -9,8 +13,11 @@ a 45 MB file instead of 2 MB.
 
 import hashlib
 import json
+import logging
+import os
+import threading
+import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +32,9 @@ from assistant.settings import get_settings
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 CURRENT_FILE = "CURRENT"
+CURRENT_CHECK_SECONDS = 1.0
+
+logger = logging.getLogger(__name__)
 
 
 class ModelError(RuntimeError):
@@ -79,8 +89,11 @@ def save_version(models_dir: Path, version: str, pipeline: Pipeline, card: dict[
 
 
 def set_current(models_dir: Path, version: str) -> None:
-    """Point models/CURRENT at a version."""
-    (models_dir / CURRENT_FILE).write_text(version + "\n", encoding="utf-8")
+    """Point models/CURRENT at a version (atomically: a reader never sees a half-written file)."""
+    pointer = models_dir / CURRENT_FILE
+    scratch = pointer.with_name(f".{CURRENT_FILE}.{os.getpid()}.{threading.get_ident()}")
+    scratch.write_text(version + "\n", encoding="utf-8")
+    os.replace(scratch, pointer)
 
 
 def load_pipeline(models_dir: Path, version: str) -> tuple[Pipeline, dict[str, Any]]:
@@ -151,7 +164,71 @@ def load_classifier(models_dir: Path, version: str | None = None) -> Classifier:
     return Classifier(pipeline, version, card)
 
 
-@lru_cache(maxsize=1)
-def get_classifier() -> Classifier:
-    """The process-wide current classifier, loaded once."""
-    return load_classifier(get_settings().models_dir)
+@dataclass(frozen=True)
+class _Loaded:
+    models_dir: Path
+    version: str
+    classifier: Classifier
+    checked_at: float
+
+
+class CurrentClassifier:
+    """Callable that returns the process-wide classifier of the version models/CURRENT names.
+
+    The hot path is a clock read and a comparison. At most every CURRENT_CHECK_SECONDS one caller
+    re-reads CURRENT; when it names another version, that caller loads it while the others keep
+    being served the previous one. A prediction carries the version of the classifier that made
+    it, so what was stored before a switch keeps its model_version.
+    """
+
+    def __init__(self) -> None:
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Classifier:
+        """The current classifier, (re)loaded when models/CURRENT changed."""
+        models_dir = get_settings().models_dir
+        loaded = self._loaded
+        if loaded is not None and loaded.models_dir == models_dir:
+            if time.monotonic() - loaded.checked_at < CURRENT_CHECK_SECONDS:
+                return loaded.classifier
+            # With a usable classifier in hand, never wait for another thread's check or load.
+            if not self._lock.acquire(blocking=False):
+                return loaded.classifier
+        else:
+            self._lock.acquire()
+        try:
+            return self._refresh(models_dir)
+        finally:
+            self._lock.release()
+
+    def _refresh(self, models_dir: Path) -> Classifier:
+        loaded = self._loaded
+        usable = loaded if loaded is not None and loaded.models_dir == models_dir else None
+        now = time.monotonic()
+        if usable is not None and now - usable.checked_at < CURRENT_CHECK_SECONDS:
+            return usable.classifier  # another thread refreshed it meanwhile
+        try:
+            version = current_version(models_dir)
+            if usable is not None and usable.version == version:
+                classifier = usable.classifier
+            else:
+                classifier = load_classifier(models_dir, version)
+                logger.info("classifier version %s loaded from %s", version, models_dir)
+        except (ModelError, OSError, ValueError) as exc:
+            if usable is None:
+                raise
+            # A broken activation must not take classification down: keep serving, retry later.
+            logger.error("keeping classifier %s: %s", usable.version, exc)
+            version, classifier = usable.version, usable.classifier
+        self._loaded = _Loaded(models_dir, version, classifier, time.monotonic())
+        return classifier
+
+    def cache_clear(self) -> None:
+        """Forget the loaded classifier; the next call loads the current version afresh."""
+        with self._lock:
+            self._loaded = None
+
+
+get_classifier = CurrentClassifier()
+"""The process-wide current classifier; `get_classifier.cache_clear()` forgets it."""

@@ -3,17 +3,16 @@
 import platform
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from assistant.classifier.corpus import (
-    CorpusComment,
     corpus_hash,
     load_comments,
     load_split,
@@ -21,40 +20,70 @@ from assistant.classifier.corpus import (
 )
 from assistant.classifier.evaluation import classification_metrics
 from assistant.classifier.model import ModelConfig, build_pipeline, strip_for_saving, to_matrix
-from assistant.classifier.registry import Classifier, Prediction, save_version, set_current
+from assistant.classifier.registry import (
+    Classifier,
+    Prediction,
+    read_card,
+    save_version,
+    set_current,
+)
 from assistant.nlp.pipelines import Analysis, analyse_many
 
 Progress = Callable[[str], None]
+StageProgress = Callable[[float, str], None]
+"""Called with the fraction done (0..1) and a message, for a progress bar."""
 CV_FOLDS = 5
 CV_SEED = 7
 
 
-def analyse_comments(comments: list[CorpusComment]) -> list[Analysis]:
-    """spaCy analyses of corpus comments, using their recorded language."""
+class LabelledText(Protocol):
+    """Anything with a text, its language and a category: corpus comments, reviewed comments."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def lang(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+def analyse_comments(comments: Sequence[LabelledText]) -> list[Analysis]:
+    """spaCy analyses of labelled comments, using their recorded language."""
     return analyse_many([c.text for c in comments], [c.lang for c in comments])
 
 
 def cross_validate(
-    config: ModelConfig, comments: list[CorpusComment], analyses: list[Analysis]
+    config: ModelConfig,
+    comments: Sequence[LabelledText],
+    analyses: list[Analysis],
+    folds: int = CV_FOLDS,
+    on_fold: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Stratified 5-fold CV (by language and label) on the training comments."""
+    """Stratified k-fold CV (by language and label) on the training comments.
+
+    `on_fold(done, folds)` is called after each fold.
+    """
     matrix = to_matrix(analyses)
     labels = np.array([c.label for c in comments])
     langs = [c.lang for c in comments]
     strata = [f"{c.lang}:{c.label}" for c in comments]
     predicted = np.empty(len(comments), dtype=object)
     fold_scores = []
-    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=CV_SEED)
-    for train_idx, test_idx in folds.split(matrix, strata):
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=CV_SEED)
+    for train_idx, test_idx in splitter.split(matrix, strata):
         model = clone(build_pipeline(config)).fit(matrix[train_idx], labels[train_idx])
         predicted[test_idx] = model.predict(matrix[test_idx])
         fold = classification_metrics(
             labels[test_idx].tolist(), predicted[test_idx].tolist(), [langs[i] for i in test_idx]
         )
         fold_scores.append(fold["macro_f1"])
+        if on_fold is not None:
+            on_fold(len(fold_scores), folds)
     pooled = classification_metrics(labels.tolist(), predicted.tolist(), langs)
     return {
-        "folds": CV_FOLDS,
+        "folds": folds,
         "macro_f1_mean": round(statistics.mean(fold_scores), 4),
         "macro_f1_std": round(statistics.stdev(fold_scores), 4),
         "fold_macro_f1": fold_scores,
@@ -63,7 +92,7 @@ def cross_validate(
     }
 
 
-def corpus_profile(comments: list[CorpusComment]) -> dict[str, Any]:
+def corpus_profile(comments: Sequence[LabelledText]) -> dict[str, Any]:
     """Counts per language and label, and the share of hard cases."""
     per_lang: dict[str, dict[str, int]] = {}
     for comment in comments:
@@ -71,7 +100,9 @@ def corpus_profile(comments: list[CorpusComment]) -> dict[str, Any]:
     return {
         "n": len(comments),
         "per_lang": {lang: dict(sorted(c.items())) for lang, c in sorted(per_lang.items())},
-        "hard_share": round(sum(c.hard for c in comments) / max(len(comments), 1), 3),
+        "hard_share": round(
+            sum(getattr(c, "hard", False) for c in comments) / max(len(comments), 1), 3
+        ),
     }
 
 
@@ -168,6 +199,44 @@ def new_version_name(models_dir: Path, now: datetime) -> str:
     return name
 
 
+class _Stages:
+    """Sends each progress line on, and with the fraction done to a progress bar when there is one.
+
+    The fraction comes from rough seconds per stage on the shipped corpus with spaCy loaded.
+    """
+
+    def __init__(self, progress: Progress, on_stage: StageProgress | None, cv_folds: int):
+        self._progress, self._on_stage = progress, on_stage
+        self._weights = {"analyse": 1.5, "cv": 2.7 * cv_folds, "fit": 3.0, "evaluate": 0.5}
+        self._done = 0.0
+
+    def __call__(self, message: str) -> None:
+        self._progress(message)
+        if self._on_stage is not None:
+            self._on_stage(min(self._done / sum(self._weights.values()), 1.0), message)
+
+    def advance(self, stage: str, share: float = 1.0) -> None:
+        """Count a stage (or a share of it) as done."""
+        self._done += self._weights[stage] * share
+
+
+def _write_markdown(folder: Path, card: dict[str, Any]) -> None:
+    """card.md beside card.json; says plainly when cross-validation was skipped."""
+    from assistant.classifier.card import render_card, write_card_markdown
+
+    if card["cross_validation"]["folds"]:
+        write_card_markdown(folder)
+        return
+    # render_card expects CV figures: render stand-ins and replace their line.
+    stand_in = {**card["cross_validation"], "macro_f1_mean": 0.0, "macro_f1_std": 0.0}
+    lines = render_card({**card, "cross_validation": stand_in}).split("\n")
+    lines = [
+        "- Cross-validation was skipped for this version." if line.startswith("- 0-fold") else line
+        for line in lines
+    ]
+    (folder / "card.md").write_text("\n".join(lines), encoding="utf-8")
+
+
 def train(
     *,
     corpora_dir: Path,
@@ -175,21 +244,48 @@ def train(
     config: ModelConfig,
     progress: Progress = print,
     make_current: bool = True,
+    extra_examples: Sequence[LabelledText] = (),
+    cv_folds: int | None = None,
+    on_stage: StageProgress | None = None,
+    card_extra: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Train on the training split, cross-validate, evaluate on dev, and write a new model version."""
+    """Train on the training split, cross-validate, evaluate on dev, and write a new model version.
+
+    `extra_examples` (e.g. comments a preparer reviewed) join the training split, never the dev
+    split; `cv_folds` overrides the number of CV folds (0 skips cross-validation); `on_stage` gets
+    the fraction done with every progress line; `card_extra` is merged into the card.
+    """
+    folds = CV_FOLDS if cv_folds is None else cv_folds
+    if folds == 1 or folds < 0:
+        raise ValueError("cv_folds must be 0 (skip) or at least 2")
+    report = _Stages(progress, on_stage, folds)
     comments = load_comments(corpora_dir)
     split = load_split(corpora_dir)
-    train_set, dev_set = partition(comments, split)
-    progress(f"corpus: {len(comments)} comments ({len(train_set)} train, {len(dev_set)} dev)")
-    progress("analysing with spaCy …")
+    corpus_train, dev_set = partition(comments, split)
+    train_set: list[LabelledText] = [*corpus_train, *extra_examples]
+    report(f"corpus: {len(comments)} comments ({len(corpus_train)} train, {len(dev_set)} dev)")
+    if extra_examples:
+        report(f"  + {len(extra_examples)} extra training examples")
+    report("analysing with spaCy …")
     train_analyses = analyse_comments(train_set)
     dev_analyses = analyse_comments(dev_set)
-    progress(f"cross-validating ({CV_FOLDS} folds) …")
-    cv = cross_validate(config, train_set, train_analyses)
-    progress(f"  CV macro-F1 {cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}")
-    progress("fitting on the whole training split …")
+    report.advance("analyse")
+    if folds:
+        report(f"cross-validating ({folds} folds) …")
+
+        def fold_done(done: int, total: int) -> None:
+            report.advance("cv", 1 / total)
+            report(f"  fold {done}/{total} done")
+
+        cv = cross_validate(config, train_set, train_analyses, folds=folds, on_fold=fold_done)
+        report(f"  CV macro-F1 {cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}")
+    else:
+        cv = {"folds": 0, "skipped": True, "per_lang": {}, "per_label": {}}
+        report("cross-validation skipped")
+    report("fitting on the whole training split …")
     pipeline = build_pipeline(config).fit(to_matrix(train_analyses), [c.label for c in train_set])
     strip_for_saving(pipeline)
+    report.advance("fit")
     now = datetime.now(UTC)
     version = new_version_name(models_dir, now)
     classifier = Classifier(pipeline, version)
@@ -197,22 +293,25 @@ def train(
     dev = classification_metrics(
         [c.label for c in dev_set], [p.label for p in predictions], [c.lang for c in dev_set]
     )
-    progress(f"  dev macro-F1 {dev['macro_f1']:.3f}, accuracy {dev['accuracy']:.3f}")
+    report(f"  dev macro-F1 {dev['macro_f1']:.3f}, accuracy {dev['accuracy']:.3f}")
+    corpus = {"train": corpus_profile(corpus_train), "dev": corpus_profile(dev_set)}
+    if extra_examples:
+        corpus["extra_train"] = corpus_profile(extra_examples)
     card = {
         "created": now.isoformat(timespec="seconds"),
         "corpus_sha256": corpus_hash(comments, split),
-        "corpus": {"train": corpus_profile(train_set), "dev": corpus_profile(dev_set)},
+        "corpus": corpus,
         "config": config.to_dict(),
         "cross_validation": cv,
         "dev": dev,
         "uncertainty": tune_uncertainty(predictions, [c.label for c in dev_set]),
         "libraries": library_versions(),
+        **(card_extra or {}),
     }
     folder = save_version(models_dir, version, pipeline, card)
-    from assistant.classifier.card import write_card_markdown
-
-    write_card_markdown(folder)
+    _write_markdown(folder, read_card(models_dir, version))
     if make_current:
         set_current(models_dir, version)
-    progress(f"wrote {folder}")
+    report.advance("evaluate")
+    report(f"wrote {folder}")
     return version, card

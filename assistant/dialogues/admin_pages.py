@@ -1,15 +1,15 @@
-"""Admin pages for scheduling market dialogues. Until the preparer workspace brings user accounts,
-an admin signs in with the configured admin token; the session is a signed, HttpOnly,
-SameSite=Strict cookie and every form carries a CSRF token."""
+"""Admin pages for scheduling market dialogues (admins only; every form carries the CSRF token)."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
+from assistant.accounts.web import AdminDep
+from assistant.audit.service import record
 from assistant.db import SessionDep
 from assistant.dialogues import service
 from assistant.dialogues.api import event_url
@@ -17,14 +17,6 @@ from assistant.dialogues.enums import EventKind
 from assistant.dialogues.exports import registrations_csv, registrations_xlsx
 from assistant.dialogues.models import Event, EventCreate, EventUpdate
 from assistant.errors import DomainError
-from assistant.web.auth import (
-    ADMIN_COOKIE,
-    ADMIN_SESSION_SECONDS,
-    admin_csrf,
-    admin_session_cookie,
-    csrf_ok,
-    token_matches,
-)
 from assistant.web.i18n import current_locale
 from assistant.web.i18n import gettext as _
 from assistant.web.params import EventId
@@ -52,48 +44,6 @@ EVENT_FIELDS = (
 )
 
 
-def _sign_in() -> RedirectResponse:
-    return RedirectResponse("/admin/sign-in", status_code=303)
-
-
-def _forbidden(request: Request) -> HTMLResponse:
-    return error_page(
-        request, _("Something went wrong"), 403, _("The form had expired. Please try again.")
-    )
-
-
-@router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request) -> HTMLResponse:
-    """Ask for the admin token."""
-    return render(request, "admin/sign_in.html", {"error": None})
-
-
-@router.post("/sign-in")
-def sign_in(request: Request, token: Annotated[str, Form()] = "") -> Response:
-    """Start an admin session when the token matches."""
-    if not token_matches(request, token):
-        return render(request, "admin/sign_in.html", {"error": _("The token is not valid.")}, 401)
-    value, _csrf = admin_session_cookie(request)
-    response = RedirectResponse("/admin/events", status_code=303)
-    response.set_cookie(
-        ADMIN_COOKIE,
-        value,
-        max_age=ADMIN_SESSION_SECONDS,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.secure_cookies,
-    )
-    return response
-
-
-@router.post("/sign-out")
-def sign_out() -> Response:
-    """End the admin session."""
-    response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(ADMIN_COOKIE)
-    return response
-
-
 def _list_page(request: Request, session, csrf: str, **extra: Any) -> HTMLResponse:
     events = session.exec(select(Event).order_by(col(Event.starts_at).desc())).all()
     context = {
@@ -115,12 +65,9 @@ def _list_page(request: Request, session, csrf: str, **extra: Any) -> HTMLRespon
 
 
 @router.get("/events", response_class=HTMLResponse)
-def events(request: Request, session: SessionDep) -> Response:
+def events(request: Request, session: SessionDep, who: AdminDep) -> Response:
     """All events, newest first, and the form for a new one."""
-    csrf = admin_csrf(request)
-    if csrf is None:
-        return _sign_in()
-    return _list_page(request, session, csrf)
+    return _list_page(request, session, who.csrf)
 
 
 def _event_data(raw: dict[str, Any], languages: list[str]) -> dict[str, Any]:
@@ -136,14 +83,10 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
 
 
 @router.post("/events")
-async def create(request: Request, session: SessionDep) -> Response:
+async def create(request: Request, session: SessionDep, who: AdminDep) -> Response:
     """Create a draft event."""
     raw = await request.form()
-    csrf = admin_csrf(request)
-    if csrf is None:
-        return _sign_in()
-    if not csrf_ok(request, str(raw.get("csrf", ""))):
-        return _forbidden(request)
+    csrf = who.csrf
     form = {k: str(raw.get(k, "")) for k in EVENT_FIELDS}
     try:
         data = EventCreate(**_event_data(form, [str(v) for v in raw.getlist("languages")]))
@@ -187,23 +130,18 @@ def _detail(request: Request, session, event_id: int, csrf: str, **extra: Any) -
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)
-def detail(request: Request, session: SessionDep, event_id: EventId) -> Response:
+def detail(request: Request, session: SessionDep, event_id: EventId, who: AdminDep) -> Response:
     """One event: publish, cancel, memo, slots, registrants."""
-    csrf = admin_csrf(request)
-    if csrf is None:
-        return _sign_in()
-    return _detail(request, session, event_id, csrf)
+    return _detail(request, session, event_id, who.csrf)
 
 
 @router.post("/events/{event_id}/{action}")
-async def act(request: Request, session: SessionDep, event_id: EventId, action: str) -> Response:
+async def act(
+    request: Request, session: SessionDep, event_id: EventId, action: str, who: AdminDep
+) -> Response:
     """publish, cancel, memo or slots."""
     raw = await request.form()
-    csrf = admin_csrf(request)
-    if csrf is None:
-        return _sign_in()
-    if not csrf_ok(request, str(raw.get("csrf", ""))):
-        return _forbidden(request)
+    csrf = who.csrf
     try:
         if action == "publish":
             service.publish_event(session=session, event_id=event_id)
@@ -245,11 +183,22 @@ async def act(request: Request, session: SessionDep, event_id: EventId, action: 
 
 
 @router.get("/events/{event_id}/registrations.{fmt}")
-def download(request: Request, session: SessionDep, event_id: EventId, fmt: str) -> Response:
-    """The registrant list as CSV or XLSX."""
-    if admin_csrf(request) is None:
-        return _sign_in()
+def download(
+    request: Request, session: SessionDep, event_id: EventId, fmt: str, who: AdminDep
+) -> Response:
+    """The registrant list as CSV or XLSX (the export is audited)."""
+    if fmt not in {"csv", "xlsx"}:
+        return error_page(request, _("Page not found"), 404)
     registrations = service.registrations_of(session=session, event_id=event_id)
+    record(
+        session,
+        actor=who.user,
+        action="export.registrations",
+        target_type="event",
+        target_id=event_id,
+        after={"format": fmt, "rows": len(registrations)},
+    )
+    session.commit()
     if fmt == "csv":
         return Response(
             registrations_csv(registrations, current_locale.get()),

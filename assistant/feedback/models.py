@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
 from assistant.feedback.enums import ChatState, CommentSource, CommentStatus
@@ -63,6 +64,26 @@ class Comment(CommentBase, table=True):
     """A stakeholder's comment with the model's prediction and the submitter's own label."""
 
     __tablename__ = "comment"
+    __table_args__ = (
+        # Re-importing a file never duplicates a comment: one per session and external id, or
+        # per session and text hash where the file had no ids.
+        Index(
+            "ux_comment_session_external",
+            "consultation_id",
+            "external_id",
+            unique=True,
+            sqlite_where=sql_text("external_id IS NOT NULL"),
+            postgresql_where=sql_text("external_id IS NOT NULL"),
+        ),
+        Index(
+            "ux_comment_session_hash",
+            "consultation_id",
+            "content_hash",
+            unique=True,
+            sqlite_where=sql_text("consultation_id IS NOT NULL AND external_id IS NULL"),
+            postgresql_where=sql_text("consultation_id IS NOT NULL AND external_id IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=16, unique=True, index=True)
@@ -80,9 +101,40 @@ class Comment(CommentBase, table=True):
     final_label: str | None = Field(default=None, max_length=32, index=True)
     followup_answer: str | None = None
     status: str = Field(default=CommentStatus.new.value, max_length=16, index=True)
+    top_score: float = Field(default=0.0, index=True, description="The model's highest score")
+    secondary_labels: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    hidden_reason: str | None = Field(default=None, max_length=500)
+    reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = None
+    consultation_id: int | None = Field(
+        default=None, foreign_key="consultation_session.id", index=True
+    )
+    external_id: str | None = Field(default=None, max_length=100)
+    content_hash: str | None = Field(default=None, max_length=64)
+    lemmas: str | None = Field(default=None, description="Lemmas from intake, space-separated")
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     withdrawn_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        """The category that counts: the preparer's where set, otherwise the model's."""
+        return self.final_label or self.predicted_label
+
+
+class CommentNote(SQLModel, table=True):
+    """A preparer's internal note on a comment (never shown to the submitter)."""
+
+    __tablename__ = "comment_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    author_id: int | None = Field(default=None, foreign_key="app_user.id")
+    author: str = Field(max_length=320)
+    text: str
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Contact(SQLModel, table=True):

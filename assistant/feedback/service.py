@@ -55,6 +55,7 @@ def build_comment(
         conversation_id=conversation_id,
         predicted_label=prediction.label,
         scores=prediction.scores,
+        top_score=max(prediction.scores.values(), default=0.0),
         explanation=prediction.explanation,
         model_version=prediction.model_version,
         followup_answer=followup,

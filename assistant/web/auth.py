@@ -1,69 +1,37 @@
-"""Admin access for now: a bearer token from the settings (ASSISTANT_ADMIN_TOKEN).
+"""Bearer tokens for the admin API.
 
-Compared in constant time; while no token is configured the admin routes stay closed.
+A token is either one that `assistant token create EMAIL` issued to an active admin (only its
+SHA-256 is stored) or the deployment-wide ASSISTANT_ADMIN_TOKEN when one is configured; the latter
+is compared in constant time.
 """
 
 import hmac
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
-_bearer = HTTPBearer(auto_error=False, description="ASSISTANT_ADMIN_TOKEN")
+from assistant.accounts.service import user_for_token
+
+_bearer = HTTPBearer(auto_error=False, description="An admin's API token")
 
 
-async def require_admin(request: Request) -> None:
-    """Dependency: 401 unless the request carries the configured admin bearer token."""
+def require_admin(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Dependency: 401 unless the request carries a valid admin bearer token."""
+    if credentials is not None and _valid(request, credentials.credentials):
+        return
+    raise HTTPException(
+        status_code=401, detail="Admin token required", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def _valid(request: Request, token: str) -> bool:
     expected = request.app.state.settings.admin_token
-    credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
-    if (
-        not expected
-        or credentials is None
-        or not hmac.compare_digest(credentials.credentials, expected)
-    ):
-        raise HTTPException(
-            status_code=401, detail="Admin token required", headers={"WWW-Authenticate": "Bearer"}
-        )
-
-
-ADMIN_COOKIE = "vp_admin"
-ADMIN_SESSION_SECONDS = 8 * 3600
-
-
-def _admin_serializer(request: Request):
-    from itsdangerous import URLSafeTimedSerializer
-
-    return URLSafeTimedSerializer(request.app.state.settings.secret_key, salt="admin-session")
-
-
-def token_matches(request: Request, token: str) -> bool:
-    """Whether a typed token is the configured admin token (constant time; never when unset)."""
-    expected = request.app.state.settings.admin_token
-    return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
-
-
-def admin_session_cookie(request: Request) -> tuple[str, str]:
-    """A signed admin session value and its CSRF token."""
-    import secrets
-
-    csrf = secrets.token_urlsafe(24)
-    return _admin_serializer(request).dumps({"csrf": csrf}), csrf
-
-
-def admin_csrf(request: Request) -> str | None:
-    """The CSRF token of a valid admin session cookie, or None when not signed in."""
-    from itsdangerous import BadSignature
-
-    raw = request.cookies.get(ADMIN_COOKIE)
-    if not raw:
-        return None
-    try:
-        payload = _admin_serializer(request).loads(raw, max_age=ADMIN_SESSION_SECONDS)
-    except BadSignature:
-        return None
-    return payload.get("csrf") if isinstance(payload, dict) else None
-
-
-def csrf_ok(request: Request, submitted: str) -> bool:
-    """A state-changing admin form must carry the session's CSRF token."""
-    expected = admin_csrf(request)
-    return bool(expected) and hmac.compare_digest(submitted.encode(), expected.encode())
+    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return True
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        return user_for_token(session, token) is not None

@@ -8,3 +8,4 @@ MAX_ID = 2**63 - 1  # the largest key SQLite and PostgreSQL BIGINT hold
 
 EventId = Annotated[int, Path(ge=1, le=MAX_ID, description="Event id")]
 SlotIdForm = Annotated[int, Form(ge=1, le=MAX_ID)]
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id")]

@@ -28,12 +28,27 @@ def _format_datetime(value: datetime, fmt: str = "medium") -> str:
     return format_datetime(value, fmt, tzinfo=HELSINKI, locale=locale)
 
 
+def _format_day(value, fmt: str = "medium") -> str:
+    """A calendar date in the page's language (3.12.2026, 3 dec. 2026, 3 Dec 2026)."""
+    return format_date(value, fmt, locale=i18n.current_locale.get())
+
+
 def _format_percent(value: float) -> str:
     return format_percent(value, locale=i18n.current_locale.get())
 
 
 def _format_number(value: float) -> str:
     return format_decimal(value, locale=i18n.current_locale.get())
+
+
+def _category_name(key: str | None) -> str:
+    """A category's name in the page's language (the key itself if unknown)."""
+    from assistant.classifier.categories import category
+
+    try:
+        return category(key or "").text("name", i18n.current_locale.get())
+    except KeyError:
+        return key or ""
 
 
 @lru_cache(maxsize=1)
@@ -48,10 +63,12 @@ def templates() -> Jinja2Templates:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["datetime"] = _format_datetime
     env.filters["percent"] = _format_percent
+    env.filters["day"] = _format_day
     env.filters["number"] = _format_number
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["stakeholder_label"] = stakeholder_label
     env.globals["confidence_words"] = confidence_words
+    env.globals["category_name"] = _category_name
     return result
 
 
@@ -62,7 +79,11 @@ def render(
     return templates().TemplateResponse(
         request,
         name,
-        {"locale": i18n.current_locale.get(), **(context or {})},
+        {
+            "locale": i18n.current_locale.get(),
+            "signed_in": getattr(request.state, "signed_in", None),
+            **(context or {}),
+        },
         status_code=status_code,
     )
 

@@ -1,0 +1,1 @@
+"""Preparers' and admins' accounts: passwords, sessions, API tokens and roles."""

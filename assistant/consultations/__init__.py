@@ -1,0 +1,1 @@
+"""Consultation sessions (käsittelytilaisuudet) and the comments imported from them."""

@@ -1,0 +1,1 @@
+"""Background jobs (imports, retraining) claimed safely by the app or by `assistant worker`."""
