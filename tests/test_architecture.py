@@ -29,7 +29,7 @@ def test_services_and_the_state_machine_do_not_import_the_web_layer():
         *PACKAGE.glob("classifier/*.py"),
         *PACKAGE.glob("nlp/*.py"),
     ]
-    rule_modules = [p for p in rule_modules if p.name not in {"api.py", "schemas.py"}]
+    rule_modules = [p for p in rule_modules if p.name not in {"api.py", "schemas.py", "pages.py"}]
     offenders = {
         str(p.relative_to(ROOT_DIR)): sorted(i for i in _imports(p) if i.startswith(WEB_MODULES))
         for p in rule_modules

@@ -50,6 +50,7 @@ class Prediction:
     scores: dict[str, float]
     explanation: list[dict[str, Any]]
     model_version: str
+    lemma_text: str = ""  # the comment's lemmas, stored at intake so summaries never re-run spaCy
 
     def ranked(self) -> list[tuple[str, float]]:
         """Categories from most to least likely."""
@@ -142,6 +143,7 @@ class Classifier:
                     scores=scores,
                     explanation=explanation,
                     model_version=self.version,
+                    lemma_text=analysis.lemma_text,
                 )
             )
         return predictions

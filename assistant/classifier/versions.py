@@ -52,14 +52,14 @@ logger = logging.getLogger(__name__)
 class VersionNotFound(NotFound):
     """No model version of that name with a readable card."""
 
-    message = N_("This model version does not exist.")
+    message = N_("Model version %(version)s does not exist.")
 
 
 class VersionUnusable(DomainError):
     """The version's files are missing or do not match its card."""
 
     status_code = 409
-    message = N_("This model version cannot be used: its files are missing or damaged.")
+    message = N_("Model version %(version)s cannot be used: its files are missing or damaged.")
 
 
 class NothingToRollBack(DomainError):
@@ -338,11 +338,11 @@ def rollback(models_dir: Path) -> str:
 
 
 def activation_history(models_dir: Path) -> list[Activation]:
-    """Every recorded activation, newest first."""
+    """Every recorded activation, oldest first (as in the log)."""
     if not (models_dir / ACTIVATIONS_FILE).exists():
         return []
     with _locked_log(models_dir) as log:
-        return list(reversed(_read_log(log)))
+        return _read_log(log)
 
 
 def list_versions(models_dir: Path) -> list[VersionInfo]:

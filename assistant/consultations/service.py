@@ -274,10 +274,10 @@ def import_rows(
                 consultation_id=consultation.id,
                 external_id=row.external_id,
                 content_hash=row.content_hash,
-                lemmas=analysis.lemma_text,
+                lemmas=prediction.lemma_text,
                 created_at=_created_at(row, consultation),
             )
-            for row, analysis, prediction in zip(batch, analyses, predictions, strict=True)
+            for row, prediction in zip(batch, predictions, strict=True)
         ]
         session.add_all(comments)
         try:

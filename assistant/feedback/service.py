@@ -58,6 +58,7 @@ def build_comment(
         top_score=max(prediction.scores.values(), default=0.0),
         explanation=prediction.explanation,
         model_version=prediction.model_version,
+        lemmas=prediction.lemma_text or None,
         followup_answer=followup,
     )
     session.add(comment)

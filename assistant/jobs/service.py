@@ -175,9 +175,12 @@ class JobRunner:
         self._thread.join(timeout=30)
 
     def _loop(self) -> None:
-        requeue_stale(self.engine)
+        first = True
         while not self._stop.is_set():
             try:
+                if first:
+                    requeue_stale(self.engine)
+                    first = False
                 run_pending(self.engine)
             except Exception:  # the database may be briefly unavailable; try again later
                 log.exception("job runner round failed")

@@ -41,7 +41,7 @@ def test_public_pages_have_no_violations(live_server, browser, event_id, lang):
         "/privacy",
         "/events",
         f"/events/{event_id}",
-        "/admin/sign-in",
+        "/sign-in",
         "/no-such-page",
     ):
         page.goto(f"{live_server}{path}?lang={lang}")

@@ -222,7 +222,7 @@ def test_activation_switches_the_served_classifier_and_rollback_restores_it(
     lines = [json.loads(line) for line in (models / ACTIVATIONS_FILE).read_text().splitlines()]
     assert [(x["version"], x["previous"]) for x in lines] == [(version, base), (base, version)]
     assert all(set(x) >= {"version", "previous", "at"} for x in lines)
-    assert [a.action for a in activation_history(models)] == ["rollback", "activate"]
+    assert [a.action for a in activation_history(models)] == ["activate", "rollback"]
 
 
 def test_the_served_classifier_rereads_current_only_after_the_interval(
@@ -252,9 +252,17 @@ def test_rollback_without_history_is_refused(models):
 
 
 def test_activate_refuses_unknown_and_path_like_versions(models):
+    before = current_version(models)
     for name in ("no-such-version", "../models", "", "."):
         with pytest.raises(VersionNotFound):
             activate(models, name)
+    with pytest.raises(VersionNotFound) as caught:
+        activate(models, "no-such-version")
+    assert caught.value.message % caught.value.params == (
+        "Model version no-such-version does not exist."
+    )
+    assert current_version(models) == before
+    assert activation_history(models) == []
 
 
 def test_list_versions_newest_first_with_the_current_one_marked(retrained, models):

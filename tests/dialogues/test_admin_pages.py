@@ -1,4 +1,4 @@
-"""Admin pages: token sign-in, CSRF on every form, scheduling an event end to end."""
+"""Admin pages for events: admins only, CSRF on every form, scheduling an event end to end."""
 
 import re
 from datetime import datetime, timedelta
@@ -6,24 +6,26 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 
 from assistant.dialogues.models import Event
+from tests.workspace.conftest import PASSWORD, create_user, csrf_of
 
-from .conftest import ADMIN_TOKEN
 
-
-def sign_in(client) -> str:
-    page = client.post("/admin/sign-in?lang=fi", data={"token": ADMIN_TOKEN})
+def sign_in(client, role: str = "admin") -> str:
+    email = create_user(str(client.app.state.settings.database_url), role)
+    page = client.post(
+        "/sign-in?lang=fi", data={"email": email, "password": PASSWORD, "next": "/workspace"}
+    )
     assert page.status_code == 200
-    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    return csrf_of(page.text)
 
 
-def test_admin_pages_need_a_signed_in_session(admin_client):
+def test_admin_pages_need_a_signed_in_admin(admin_client):
     assert (
         admin_client.get("/admin/events", follow_redirects=False).headers["location"]
-        == "/admin/sign-in"
+        == "/sign-in?next=%2Fadmin%2Fevents"
     )
-    wrong = admin_client.post("/admin/sign-in?lang=sv", data={"token": "guess"})
-    assert wrong.status_code == 401
-    assert "Nyckeln är ogiltig" in wrong.text
+    sign_in(admin_client, role="preparer")
+    refused = admin_client.get("/admin/events?lang=sv")
+    assert refused.status_code == 403
 
 
 def test_forms_without_the_csrf_token_are_refused(admin_client, db_session):
