@@ -22,6 +22,7 @@ from assistant.feedback import pages as feedback_pages
 from assistant.feedback import workspace as feedback_workspace
 from assistant.jobs import pages as job_pages
 from assistant.settings import DEFAULT_SECRET_KEY, Settings, get_settings
+from assistant.summaries import pages as summary_pages
 from assistant.web import pages
 from assistant.web.errors import install_error_handlers
 from assistant.web.middleware import LocaleMiddleware
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(classifier_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(job_pages.router)
+    app.include_router(summary_pages.router)
     install_error_handlers(app)
     install_auth_handlers(app)
     return app

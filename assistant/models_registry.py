@@ -9,4 +9,5 @@ def import_all_models() -> None:
     import assistant.dialogues.models
     import assistant.feedback.models
     import assistant.jobs.models
-    import assistant.outbox.models  # noqa: F401
+    import assistant.outbox.models
+    import assistant.summaries.models  # noqa: F401

@@ -66,7 +66,7 @@ def check_password(password: str, *, user_inputs: list[str] | None = None) -> No
         )
     # zxcvbn is slow on very long input and such passphrases are strong anyway.
     if len(password) <= 100:
-        result = zxcvbn(password, user_inputs=[*LOCAL_WORDS, *(user_inputs or [])])
+        result = zxcvbn(password, user_inputs=[*LOCAL_WORDS, *(user_inputs or [])], max_length=100)
         if result["score"] < MIN_ZXCVBN_SCORE:
             raise InvalidInput(
                 N_("This password is too common or too easy to guess. Try a longer passphrase."),

@@ -1,23 +1,10 @@
-"""Registrant lists as CSV and XLSX (openpyxl). Cells that a spreadsheet would read as a formula
-are neutralised with a leading apostrophe (OWASP CSV injection guidance)."""
+"""Registrant lists as CSV and XLSX, formulas neutralised (assistant.spreadsheets)."""
 
-import csv
-import io
 from collections.abc import Sequence
-
-from openpyxl import Workbook
 
 from assistant.dialogues.models import Registration
 from assistant.i18n import gettext_for
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A cell value that cannot run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from assistant.spreadsheets import to_csv, to_xlsx
 
 
 def _rows(registrations: Sequence[Registration], lang: str) -> list[list[object]]:
@@ -54,25 +41,14 @@ def _rows(registrations: Sequence[Registration], lang: str) -> list[list[object]
                 r.topics,
             ]
         )
-    return [[neutralise(v) for v in row] for row in rows]
+    return rows
 
 
 def registrations_csv(registrations: Sequence[Registration], lang: str) -> bytes:
     """Semicolon-separated UTF-8 with BOM, as Finnish Excel opens it."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerows(_rows(registrations, lang))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return to_csv(_rows(registrations, lang))
 
 
 def registrations_xlsx(registrations: Sequence[Registration], lang: str) -> bytes:
     """An .xlsx workbook with one sheet."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Registrations"
-    for row in _rows(registrations, lang):
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return to_xlsx(_rows(registrations, lang), "Registrations")

@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum.fi import ytunnus
 
-from assistant.dialogues.exports import FORMULA_START, neutralise
 from assistant.dialogues.validation import (
     REGISTRATION_FIELDS,
     FormInvalid,
@@ -15,6 +14,7 @@ from assistant.dialogues.validation import (
     normalise_phone,
     validate_registration,
 )
+from assistant.spreadsheets import FORMULA_START, neutralise
 
 FIELDS = REGISTRATION_FIELDS
 

@@ -1,0 +1,1 @@
+"""Theme summaries, the draft report and questions to the feedback."""

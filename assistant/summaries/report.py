@@ -1,0 +1,256 @@
+"""The draft report, as Markdown and as a Word document, in Finnish, Swedish or English.
+
+Both are rendered from one outline (`outline()`), so the Markdown and the DOCX always say the
+same thing. The shape follows the county's feedback summaries: an opening paragraph with the
+counts, the five categories, one section per category with who raised it, its sub-themes and
+quotes (cited by reference code, attributed to a group or body), then Table 1 of the stakeholder
+groups and their sessions.
+"""
+
+import io
+from dataclasses import dataclass, field
+
+from babel.dates import format_date
+from babel.numbers import format_percent
+
+from assistant.classifier.categories import category
+from assistant.feedback.texts import STAKEHOLDER_LABELS
+from assistant.i18n import translations
+from assistant.summaries.service import Quote, Summary
+
+
+@dataclass
+class Section:
+    """A heading with paragraphs, bullet points and quotes."""
+
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
+    quotes: list[tuple[str, str]] = field(default_factory=list)  # (text, source)
+
+
+@dataclass
+class Outline:
+    """The report's content, independent of the file format."""
+
+    title: str
+    notice: str
+    opening: list[str]
+    overview: list[str]
+    sections: list[Section]
+    table_title: str
+    table_header: tuple[str, str]
+    table_rows: list[tuple[str, list[str]]]
+    empty_table: str
+
+
+def _group(lang: str, key: str) -> str:
+    return translations(lang).gettext(STAKEHOLDER_LABELS.get(key, STAKEHOLDER_LABELS["other"]))
+
+
+def _percent(lang: str, value: float) -> str:
+    return format_percent(value, locale=lang)
+
+
+def _language_of_comments(lang: str, of: str) -> str:
+    _ = translations(lang).gettext
+    names = {
+        "fi": _("comments in Finnish"),
+        "sv": _("comments in Swedish"),
+        "en": _("comments in English"),
+    }
+    return names.get(of, of)
+
+
+def _source(lang: str, quote: Quote) -> str:
+    return f"{quote.body or _group(lang, quote.stakeholder)}, {quote.reference}"
+
+
+def outline(summary: Summary, lang: str) -> Outline:
+    """Everything the report says, in one language."""
+    t = translations(lang)
+    _, ngettext = t.gettext, t.ngettext
+    total, sessions = summary.total, summary.session_count
+    opening = [
+        ngettext(
+            "The summary is based on a total of %(num)s comment",
+            "The summary is based on a total of %(num)s comments",
+            total,
+        )
+        % {"num": total}
+        + " "
+        + ngettext(
+            "from %(num)s consultation session.",
+            "from %(num)s consultation sessions.",
+            sessions,
+        )
+        % {"num": sessions}
+    ]
+    if summary.groups:
+        opening.append(
+            _("The comments came from these stakeholder groups: %(groups)s.")
+            % {"groups": ", ".join(f"{_group(lang, key)} ({n})" for key, n in summary.groups)}
+        )
+    overview = [
+        f"{i}. {category(c.key).text('name', lang)}: "
+        + ngettext("%(num)s comment", "%(num)s comments", c.n) % {"num": c.n}
+        + f" ({_percent(lang, c.share)})"
+        for i, c in enumerate(summary.categories, start=1)
+    ]
+    flagged = {
+        (row.group, cell.category): cell
+        for row in summary.crosstab.rows
+        for cell in row.cells
+        if cell.flag == "over" and row.group
+    }
+    sections = []
+    for i, c in enumerate(summary.categories, start=1):
+        section = Section(heading=f"{i}. {category(c.key).text('name', lang)}")
+        if not c.n:
+            section.paragraphs.append(_("No comment fell in this category."))
+            sections.append(section)
+            continue
+        section.paragraphs.append(
+            ngettext(
+                "%(num)s comment (%(share)s of all) fell in this category.",
+                "%(num)s comments (%(share)s of all) fell in this category.",
+                c.n,
+            )
+            % {"num": c.n, "share": _percent(lang, c.share)}
+        )
+        top = c.groups[:3]
+        if top:
+            section.paragraphs.append(
+                _("It was raised most by: %(groups)s.")
+                % {"groups": ", ".join(f"{_group(lang, g)} ({n})" for g, n, _s in top)}
+            )
+        for (group, key), cell in sorted(flagged.items()):
+            if key == c.key:
+                section.paragraphs.append(
+                    _(
+                        "%(group)s raised it clearly more often than the others: %(share)s of "
+                        "their comments against %(overall)s overall."
+                    )
+                    % {
+                        "group": _group(lang, group),
+                        "share": _percent(lang, cell.share or 0.0),
+                        "overall": _percent(lang, cell.overall_share or 0.0),
+                    }
+                )
+        if c.terms_for(lang):
+            section.paragraphs.append(
+                _("Key terms: %(terms)s.") % {"terms": ", ".join(c.terms_for(lang)[:8])}
+            )
+        if len(c.themes) > 1:
+            section.paragraphs.append(
+                _("The comments form %(num)s sub-themes:") % {"num": len(c.themes)}
+            )
+            section.bullets = [
+                ", ".join(theme.terms[:5])
+                + " ("
+                + ngettext("%(num)s comment", "%(num)s comments", theme.size) % {"num": theme.size}
+                + ")"
+                for theme in c.themes
+            ]
+        section.quotes = [
+            (quote.text, _source(lang, quote)) for theme in c.themes for quote in theme.quotes
+        ][:6]
+        sections.append(section)
+    return Outline(
+        title=_("Summary of stakeholder feedback"),
+        notice=_(
+            "This is a draft compiled automatically from the comments in Vuoropuhe on %(date)s. "
+            "It rests on %(num)s comments; quotes are cited by their reference code and personal "
+            "details in them are replaced. Check it before use."
+        )
+        % {"date": format_date(summary.generated_at, "long", locale=lang), "num": total},
+        opening=opening,
+        overview=overview,
+        sections=sections,
+        table_title=_("Table 1. Stakeholder groups and consultation sessions"),
+        table_header=(_("Stakeholder group"), _("Consultation sessions")),
+        table_rows=[
+            (
+                _group(lang, group),
+                [f"{s.name} ({format_date(s.held_on, 'short', locale=lang)})" for s in rows],
+            )
+            for group, rows in summary.sessions_table
+        ],
+        empty_table=_("No consultation sessions are recorded for these comments."),
+    )
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(summary: Summary, lang: str) -> str:
+    """The report as Markdown."""
+    o = outline(summary, lang)
+    lines = [f"# {o.title}", "", f"*{o.notice}*", ""]
+    for paragraph in o.opening:
+        lines += [paragraph, ""]
+    lines += [*o.overview, ""]
+    for section in o.sections:
+        lines += [f"## {section.heading}", ""]
+        for paragraph in section.paragraphs:
+            lines += [paragraph, ""]
+        if section.bullets:
+            lines += [f"- {b}" for b in section.bullets] + [""]
+        for text, source in section.quotes:
+            lines += [f"> ”{_md_escape(text)}” ({source})", ""]
+    lines += [f"## {o.table_title}", ""]
+    if o.table_rows:
+        lines += [f"| {o.table_header[0]} | {o.table_header[1]} |", "|---|---|"]
+        lines += [
+            f"| {_md_escape(group)} | {'<br>'.join(_md_escape(s) for s in sessions)} |"
+            for group, sessions in o.table_rows
+        ]
+    else:
+        lines.append(o.empty_table)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def docx(summary: Summary, lang: str) -> bytes:
+    """The report as a Word document with real heading, quote and table styles."""
+    from docx import Document
+    from docx.shared import Pt
+
+    o = outline(summary, lang)
+    document = Document()
+    document.core_properties.title = o.title
+    document.core_properties.language = lang
+    document.add_heading(o.title, level=0)
+    notice = document.add_paragraph()
+    notice.add_run(o.notice).italic = True
+    for paragraph in o.opening:
+        document.add_paragraph(paragraph)
+    for line in o.overview:
+        document.add_paragraph(line.split(". ", 1)[1], style="List Number")
+    for section in o.sections:
+        document.add_heading(section.heading, level=1)
+        for paragraph in section.paragraphs:
+            document.add_paragraph(paragraph)
+        for bullet in section.bullets:
+            document.add_paragraph(bullet, style="List Bullet")
+        for text, source in section.quotes:
+            quote = document.add_paragraph(style="Quote")
+            quote.add_run(f"”{text}”")
+            quote.add_run(f" ({source})").font.size = Pt(9)
+    document.add_heading(o.table_title, level=1)
+    if o.table_rows:
+        table = document.add_table(rows=1, cols=2)
+        table.style = "Table Grid"
+        header = table.rows[0].cells
+        for cell, text in zip(header, o.table_header, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(text).bold = True
+        for group, sessions in o.table_rows:
+            cells = table.add_row().cells
+            cells[0].text = group
+            cells[1].text = "\n".join(sessions)
+    else:
+        document.add_paragraph(o.empty_table)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
