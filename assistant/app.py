@@ -21,6 +21,7 @@ from assistant.feedback import api as feedback_api
 from assistant.feedback import pages as feedback_pages
 from assistant.feedback import workspace as feedback_workspace
 from assistant.jobs import pages as job_pages
+from assistant.privacy import pages as privacy_pages
 from assistant.settings import DEFAULT_SECRET_KEY, Settings, get_settings
 from assistant.summaries import pages as summary_pages
 from assistant.web import pages
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_pages.router)
     app.include_router(job_pages.router)
     app.include_router(summary_pages.router)
+    app.include_router(privacy_pages.router)
     install_error_handlers(app)
     install_auth_handlers(app)
     return app

@@ -25,6 +25,10 @@ user_app = typer.Typer(help="Preparers' and admins' accounts.", no_args_is_help=
 app.add_typer(user_app, name="user")
 token_app = typer.Typer(help="Bearer tokens for the admin API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+privacy_app = typer.Typer(
+    help="Personal data: export and erasure on request.", no_args_is_help=True
+)
+app.add_typer(privacy_app, name="privacy")
 
 
 def _fail(message: str) -> None:
@@ -201,7 +205,6 @@ def outbox_send(limit: Annotated[int, typer.Option(help="Send at most this many.
     typer.echo(json.dumps(result))
 
 
-@app.command()
 def _db_session():
     from sqlmodel import Session
 
@@ -324,6 +327,47 @@ def token_revoke(token_id: int) -> None:
         except DomainError as exc:
             _domain_fail(exc)
         typer.echo(f"revoked token {token_id}")
+
+
+@privacy_app.command("export")
+def privacy_export(email: str) -> None:
+    """Print everything held about an email address as JSON."""
+    from assistant.audit.service import CLI
+    from assistant.privacy.service import export
+
+    with _db_session() as session:
+        typer.echo(
+            json.dumps(
+                export(session, email, actor=None, actor_name=CLI), indent=2, ensure_ascii=False
+            )
+        )
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False
+) -> None:
+    """Delete an email address's contact details; its comments stay, unlinked."""
+    from assistant.audit.service import CLI
+    from assistant.privacy.service import erase
+
+    if not yes and not typer.confirm(f"Erase the personal data of {email}?"):
+        raise typer.Exit(code=1)
+    with _db_session() as session:
+        typer.echo(json.dumps(erase(session, email, actor=None, actor_name=CLI)))
+
+
+@app.command()
+def purge(
+    older_than: Annotated[int, typer.Option("--older-than", help="Days to keep.", min=1)],
+) -> None:
+    """Retention: remove contact details, registrants' details, sent email and chat transcripts
+    older than the limit (comments stay, anonymous)."""
+    from assistant.audit.service import CLI
+    from assistant.privacy.service import purge as purge_data
+
+    with _db_session() as session:
+        typer.echo(json.dumps(purge_data(session, older_than_days=older_than, actor_name=CLI)))
 
 
 @app.command()

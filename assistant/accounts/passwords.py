@@ -15,7 +15,7 @@ from assistant.errors import N_, InvalidInput
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
-MIN_ZXCVBN_SCORE = 2  # 0–4; 2 means "somewhat guessable": over 10^6 guesses
+MIN_ZXCVBN_SCORE = 3  # 0–4; 3 means "safely unguessable": over 10^8 guesses
 # zxcvbn knows English passwords; these words make the obvious local ones guessable too.
 LOCAL_WORDS = [
     "salasana",

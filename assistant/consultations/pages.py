@@ -2,17 +2,19 @@
 
 from typing import Annotated
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.accounts.web import PreparerDep
 from assistant.consultations import service
-from assistant.consultations.importing import ImportFileError
+from assistant.consultations.importing import MAX_BYTES, ImportFileError
 from assistant.consultations.models import SessionKind
 from assistant.db import SessionDep
 from assistant.errors import DomainError
 from assistant.feedback.enums import Stakeholder
 from assistant.jobs.service import wake
+from assistant.web.i18n import current_locale
 from assistant.web.i18n import gettext as _
 from assistant.web.params import RowId
 from assistant.web.templating import error_page, render
@@ -20,6 +22,15 @@ from assistant.web.templating import error_page, render
 router = APIRouter(include_in_schema=False)
 SESSION_FIELDS = ("name", "stakeholder", "body", "held_on", "kind", "notes")
 PREVIEW_ROWS = 10
+
+
+def _upload_limit(request: Request) -> int:
+    """The upload limit: the setting, but never above what the file reader accepts."""
+    return min(request.app.state.settings.max_upload_bytes, MAX_BYTES)
+
+
+def _megabytes(size: int) -> str:
+    return format_decimal(size / 2**20, "#,##0.#", locale=current_locale.get())
 
 
 def _message(exc: DomainError) -> str:
@@ -75,7 +86,7 @@ def _detail(request: Request, session, who, session_id: int, status_code: int = 
         "form": {k: getattr(row, k) for k in SESSION_FIELDS},
         "errors": {},
         "upload_error": None,
-        "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
+        "max_mb": _megabytes(_upload_limit(request)),
         **extra,
     }
     return render(request, "consultations/detail.html", context, status_code)
@@ -120,12 +131,12 @@ async def upload(
     file: UploadFile | None = None,
 ) -> Response:
     """Store an uploaded CSV or XLSX file and show its preview."""
-    limit = request.app.state.settings.max_upload_bytes
+    limit = _upload_limit(request)
     if file is None or not file.filename:
         return _detail(request, session, who, session_id, 422, upload_error=_("Choose a file."))
     data = await file.read(limit + 1)
     if len(data) > limit:
-        message = _("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
+        message = _("The file is too large: at most %(mb)s MB.") % {"mb": _megabytes(limit)}
         return _detail(request, session, who, session_id, 413, upload_error=message)
     try:
         row = service.get_session(session, session_id)

@@ -117,8 +117,11 @@ def _comment_page(
     )
     reviewer = session.get(User, comment.reviewed_by_id) if comment.reviewed_by_id else None
     filters = filters_from(request.query_params)
+    from assistant.summaries.masking import has_pii
+
     context = {
         "comment": comment,
+        "pii": sorted(has_pii(comment.text, comment.lang)),
         "consultation": consultation,
         "reviewer": reviewer,
         "notes": review.notes_of(session, comment),

@@ -280,7 +280,7 @@ def _known_name_spans(text: str, lang: str, names: tuple[str, ...]) -> Iterable[
 
 
 def _name_form_of(word: str, forms: Iterable[tuple[str, re.Pattern[str]]]) -> str | None:
-    """ "exact" when the word (lower case) is a known name, "inflected" for a form of one, or None."""
+    """Whether a lower-case word is a known name ("exact"), a form of one ("inflected") or neither."""
     found = None
     for stem, rest in forms:
         if word.startswith(stem) and rest.fullmatch(word, len(stem)):

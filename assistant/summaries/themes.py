@@ -17,16 +17,15 @@ Everything is deterministic for the same input and seed: vocabularies are sorted
 by the lemma or the document index, and every random step takes the seed.
 """
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP_WORDS
@@ -104,7 +103,6 @@ class Subtheme:
     representatives: list[int]  # members to quote: nearest the centre, of readable length
 
 
-@lru_cache(maxsize=65536)
 def is_term(token: str) -> bool:
     """Whether a lemma may be a term: not a stop word, not too short, no digits."""
     return (
@@ -114,38 +112,93 @@ def is_term(token: str) -> bool:
     )
 
 
-def _features(doc: str) -> list[str]:
-    """Unigrams and bigrams of the kept lemmas (a bigram may skip over stop words between)."""
-    tokens = [token for token in doc.split() if is_term(token)]
-    bigrams = [f"{a} {b}" for a, b in pairwise(tokens) if a != b]
-    return tokens + bigrams
-
-
 def default_bigram_min_df(n_docs: int) -> int:
     """Bigrams are kept when they occur in at least this many documents (0.2 %, at least 3)."""
     return max(3, int(np.ceil(0.002 * n_docs)))
 
 
+def _token_ids(docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Every token of every document as an id (-1 for a token that is not a term).
+
+    Returns (ids, the document of each id, the term of each id). One pass of plain dictionary
+    look-ups: a real vocabulary of 100,000 comments (compounds, typos, names) has hundreds of
+    thousands of distinct lemmas and millions of distinct bigrams, too many for a string-keyed
+    vectorizer to count quickly.
+    """
+    ids: dict[str, int] = {}
+    names: list[str] = []
+    flat = array("i")
+    lengths = np.zeros(len(docs), dtype=np.int64)
+    get = ids.get
+    for d, doc in enumerate(docs):
+        tokens = doc.split()
+        seq = [get(token, -2) for token in tokens]
+        if -2 in seq:  # tokens not seen before
+            for k, token in enumerate(tokens):
+                if seq[k] == -2:
+                    known = get(token)
+                    if known is None:
+                        known = ids[token] = len(names) if is_term(token) else -1
+                        if known >= 0:
+                            names.append(token)
+                    seq[k] = known
+        flat.extend(seq)
+        lengths[d] = len(seq)
+    token_ids = np.frombuffer(flat, dtype=np.int32).astype(np.int64) if flat else np.zeros(0, int)
+    doc_of = np.repeat(np.arange(len(docs)), lengths)
+    kept = token_ids >= 0
+    return token_ids[kept], doc_of[kept], names
+
+
+def _counts(
+    rows: np.ndarray, keys: np.ndarray, n_docs: int, min_df: int
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Documents × keys counts of the keys found in at least `min_df` documents, and the keys."""
+    if keys.size == 0:
+        return sp.csr_matrix((n_docs, 0), dtype=np.int32), keys
+    distinct, column = np.unique(keys, return_inverse=True)
+    matrix = sp.csr_matrix(
+        (np.ones(len(keys), dtype=np.int32), (rows, column)), shape=(n_docs, len(distinct))
+    )
+    matrix.sum_duplicates()
+    keep = np.flatnonzero(matrix.getnnz(axis=0) >= max(min_df, 1))
+    return matrix[:, keep].tocsr(), distinct[keep]
+
+
 def count_matrix(
     docs: Sequence[str], *, min_df: int = 2, bigram_min_df: int | None = None
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Documents × terms counts (unigrams with `min_df`, bigrams with `bigram_min_df`), terms.
+    """Documents × terms counts, and the terms (sorted: unigrams, then bigrams).
 
-    Returns an empty matrix (no columns) when no term is frequent enough.
+    Unigrams are the lemmas that pass `is_term` in at least `min_df` documents. Bigrams are two
+    such lemmas in a row (stop words between them are skipped; a rare or repeated lemma breaks
+    the pair) in at least `bigram_min_df` documents (default 0.2 %, at least 3). The matrix has no
+    columns when no term is frequent enough.
     """
     n_docs = len(docs)
     if bigram_min_df is None:
         bigram_min_df = default_bigram_min_df(n_docs)
-    vectorizer = CountVectorizer(analyzer=_features, min_df=min_df, dtype=np.int32)
-    try:
-        counts = vectorizer.fit_transform(docs)
-    except ValueError:  # no term left: empty documents, or fewer documents than min_df
-        return sp.csr_matrix((n_docs, 0), dtype=np.int32), np.array([], dtype=object)
-    terms = vectorizer.get_feature_names_out()
-    is_bigram = np.char.find(terms.astype(str), " ") >= 0
-    doc_freq = counts.getnnz(axis=0)
-    keep = ~is_bigram | (doc_freq >= bigram_min_df)
-    return counts[:, keep].tocsr(), terms[keep]
+    token_ids, doc_of, names = _token_ids(docs)
+    unigrams, unigram_ids = _counts(doc_of, token_ids, n_docs, min_df)
+
+    frequent = np.zeros(len(names), dtype=bool)
+    frequent[unigram_ids] = True
+    first, second = token_ids[:-1], token_ids[1:]
+    pair = (doc_of[:-1] == doc_of[1:]) & frequent[first] & frequent[second] & (first != second)
+    codes = first[pair] * len(names) + second[pair]
+    bigrams, bigram_codes = _counts(doc_of[:-1][pair], codes, n_docs, max(bigram_min_df, min_df))
+
+    name_array = np.array(names, dtype=object)
+    unigram_terms = name_array[unigram_ids]
+    bigram_terms = np.array(
+        [f"{name_array[c // len(names)]} {name_array[c % len(names)]}" for c in bigram_codes],
+        dtype=object,
+    )
+    unigram_order = np.argsort(unigram_terms.astype(str), kind="stable")
+    bigram_order = np.argsort(bigram_terms.astype(str), kind="stable")
+    matrix = sp.hstack([unigrams[:, unigram_order], bigrams[:, bigram_order]], format="csr")
+    terms = np.concatenate([unigram_terms[unigram_order], bigram_terms[bigram_order]])
+    return matrix.astype(np.int32), terms
 
 
 def _class_terms(

@@ -373,12 +373,6 @@ def test_a_password_made_of_the_email_address_is_refused():
         check_password("maija.virtanen1", user_inputs=[email, "maija.virtanen"])
 
 
-@pytest.mark.xfail(
-    reason="zxcvbn scores 'Salasana123!' (Finnish for Password123!) 2, the lowest score accepted, "
-    "although LOCAL_WORDS lists 'salasana'; the English 'Password123!' is refused",
-    raises=AssertionError,
-    strict=True,
-)
 def test_the_local_words_for_password_with_digits_are_refused():
     accepted = []
     for password in ["Salasana123!", "Lösenord2024!"]:

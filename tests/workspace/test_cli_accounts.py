@@ -206,12 +206,6 @@ def test_tokens_are_for_admins_and_known_users_only(cli):
         assert result.stderr == message, args
 
 
-@pytest.mark.xfail(
-    reason="assistant/cli.py: a stray @app.command() above `def _db_session()` lists the private "
-    "helper as a command '-db-session' in `assistant --help`",
-    raises=AssertionError,
-    strict=True,
-)
 def test_the_help_lists_only_real_commands():
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
