@@ -114,7 +114,7 @@ class CrossTab:
 
 
 def _test(table: np.ndarray) -> tuple[ChiSquare, np.ndarray, np.ndarray]:
-    """The chi-square test, expected counts and adjusted residuals of a table without zero margins."""
+    """The chi-square test, expected counts and adjusted residuals (no margin may be zero)."""
     n = int(table.sum())
     result = chi2_contingency(table, correction=False)
     expected = np.asarray(result.expected_freq, dtype=np.float64)

@@ -152,9 +152,8 @@ def outline(summary: Summary, lang: str) -> Outline:
                 + ")"
                 for theme in c.themes
             ]
-        section.quotes = [
-            (quote.text, _source(lang, quote)) for theme in c.themes for quote in theme.quotes
-        ][:6]
+        # The first quote of each of the largest sub-themes: a few voices, not a wall of text.
+        section.quotes = [(quote.text, _source(lang, quote)) for quote in c.quotes][:3]
         sections.append(section)
     return Outline(
         title=_("Summary of stakeholder feedback"),

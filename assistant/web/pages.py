@@ -21,3 +21,9 @@ async def healthz() -> dict[str, str]:
     from assistant.classifier.registry import get_classifier
 
     return {"status": "ok", "model_version": get_classifier().version}
+
+
+@router.get("/accessibility", response_class=HTMLResponse, include_in_schema=False)
+def accessibility(request: Request) -> HTMLResponse:
+    """The accessibility statement (saavutettavuusseloste / tillgänglighetsutlåtande)."""
+    return render(request, "accessibility.html")
