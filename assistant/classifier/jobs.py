@@ -1,5 +1,6 @@
 """The retraining job: the corpus plus the comments preparers have reviewed."""
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -34,10 +35,12 @@ def run_retrain(engine: Engine, job: Job, progress: Progress) -> dict[str, Any]:
     settings = get_settings()
     with Session(engine) as session:
         reviewed = reviewed_examples(session)
+    # The page that queued the job names its folders and options; a worker's own settings are
+    # the fallback (they are the same on a correctly configured deployment).
     folds = job.payload.get("cv_folds", settings.retrain_cv_folds)
     version = versions.retrain(
-        corpora_dir=settings.corpora_dir,
-        models_dir=settings.models_dir,
+        corpora_dir=Path(job.payload.get("corpora_dir") or settings.corpora_dir),
+        models_dir=Path(job.payload.get("models_dir") or settings.models_dir),
         reviewed=reviewed,
         progress=progress,
         cv_folds=folds,

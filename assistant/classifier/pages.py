@@ -69,7 +69,13 @@ def retrain(request: Request, session: SessionDep, who: AdminDep) -> Response:
     running = _running_retrain(session)
     if running is not None:
         return RedirectResponse(f"/workspace/jobs/{running.id}", status_code=303)
-    job = enqueue(session, kind="retrain", payload={}, created_by_id=who.user.id)
+    settings = request.app.state.settings
+    payload = {
+        "models_dir": str(settings.models_dir),
+        "corpora_dir": str(settings.corpora_dir),
+        "cv_folds": settings.retrain_cv_folds,
+    }
+    job = enqueue(session, kind="retrain", payload=payload, created_by_id=who.user.id)
     session.flush()
     record(session, actor=who.user, action="model.retrain", target_type="job", target_id=job.id)
     session.commit()
