@@ -26,7 +26,7 @@ from assistant.settings import DEFAULT_SECRET_KEY, Settings, get_settings
 from assistant.summaries import pages as summary_pages
 from assistant.web import pages
 from assistant.web.errors import install_error_handlers
-from assistant.web.middleware import LocaleMiddleware
+from assistant.web.middleware import AccessLogMiddleware, LocaleMiddleware
 from assistant.web.ratelimit import build_limiter
 from assistant.web.security import SecurityHeadersMiddleware
 
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = build_limiter(settings.rate_limit_storage)
     app.state.service_areas = service_areas(settings.service_areas_file)
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(
         SecurityHeadersMiddleware,
         hsts=settings.secure_cookies,

@@ -48,7 +48,22 @@ def serve(
     from assistant.migrate import upgrade
 
     upgrade(get_settings().database_url)
-    uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # Uvicorn's own access log would record client addresses and raw paths (with private-link
+    # secrets); the app logs each request without them (assistant.web.middleware).
+    log_config = {**uvicorn.config.LOGGING_CONFIG}
+    log_config["loggers"] = {
+        **log_config["loggers"],
+        "assistant": {"handlers": ["default"], "level": "INFO", "propagate": False},
+    }
+    uvicorn.run(
+        "assistant.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=log_config,
+    )
 
 
 @app.command()

@@ -1,5 +1,8 @@
 """Per-request language: read from ?lang=, the cookie or Accept-Language; remembered in a cookie."""
 
+import logging
+import time
+
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,4 +31,27 @@ class LocaleMiddleware(BaseHTTPMiddleware):
                 i18n.LOCALE_COOKIE, query, max_age=ONE_YEAR, httponly=True, samesite="lax"
             )
         response.headers.setdefault("Content-Language", locale)
+        return response
+
+
+access_log = logging.getLogger("assistant.access")
+
+
+class AccessLogMiddleware(BaseHTTPMiddleware):
+    """One log line per request without personal data: the route's template instead of the path
+    (so private-link secrets and references never reach the log), no client address, no query."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        if access_log.isEnabledFor(logging.INFO):
+            route = request.scope.get("route")
+            path = getattr(route, "path", None) or "(unmatched)"
+            access_log.info(
+                "%s %s %s %.1f ms",
+                request.method,
+                path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
         return response

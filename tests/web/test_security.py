@@ -1,5 +1,7 @@
 """Security headers, body limits and the production secret check."""
 
+import logging
+
 import pytest
 
 from assistant.app import create_app
@@ -32,3 +34,15 @@ def test_production_refuses_the_default_secret():
             environment="production", secret_key="a-long-random-value-for-tests-only-0123456789"
         )
     )
+
+
+def test_the_access_log_holds_no_addresses_secrets_or_queries(client, caplog):
+    secret = "Zq3xPrivateLinkSecret0000000000000"
+    with caplog.at_level(logging.INFO, logger="assistant.access"):
+        client.get(f"/feedback/mine/{secret}?email=maija@example.fi")
+        client.get("/events?service_area=older_people")
+    lines = [r.getMessage() for r in caplog.records if r.name == "assistant.access"]
+    assert any(line.startswith("GET /feedback/mine/{secret} ") for line in lines), lines
+    assert any(line.startswith("GET /events 200") for line in lines), lines
+    text = "\n".join(lines)
+    assert secret not in text and "maija" not in text and "testclient" not in text
