@@ -63,7 +63,9 @@ def _version(session: Session) -> tuple:
 
 def summary_for(session: Session, filters: SummaryFilters, lang: str) -> Summary:
     """The summary, from a small in-process cache while no comment has changed."""
-    key = (tuple(sorted(filters.query_items().items())), lang, _version(session))
+    # The cache is per process, and a process may serve more than one database (the tests do).
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    key = (database, tuple(sorted(filters.query_items().items())), lang, _version(session))
     session.rollback()
     with _cache_lock:
         if key in _cache:

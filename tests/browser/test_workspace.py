@@ -303,7 +303,7 @@ def test_screenshots(live_server, browser, shoot, seeded, admin, width):
         "comment": f"/workspace/comments/{seeded[1].reference}",
         "sessions": "/workspace/sessions",
         "summary": "/workspace/summary",
-        "ask": "/workspace/ask?q=Mit%C3%A4+j%C3%A4rjest%C3%B6t+sanoivat+hankinnoista%3F",
+        "ask": "/workspace/ask?q=Mit%C3%A4+sanottiin+hankinnoista+ja+palvelusetelist%C3%A4%3F",
         "admin-models": "/admin/models",
     }
     overflowing = []

@@ -427,6 +427,4 @@ def included(session: Session, **where) -> list[Comment]:
     )
     for name, value in where.items():
         query = query.where(getattr(Comment, name) == value)
-    rows = list(session.exec(query.order_by(col(Comment.id))).all())
-    session.rollback()
-    return rows
+    return list(session.exec(query.order_by(col(Comment.id))).all())
