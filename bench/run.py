@@ -6,15 +6,19 @@ pipeline costs and adds to accuracy. Figures are medians over repeated runs, mea
 in this one run so that ratios are fair on a shared, noisy machine.
 """
 
+import argparse
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +31,34 @@ from assistant.nlp import language, pipelines  # noqa: E402
 from assistant.settings import get_settings  # noqa: E402
 
 REPEATS = 5
+STARTUP_RUNS = 3
+STARTUP_TARGET_S = 6.0
+RSS_TARGET_MB = 600.0
+
+# Run in a fresh interpreter by bench_memory_parts(): resident memory and seconds after each step
+# of a worker's warm-up, in the order the app's lifespan takes them.
+PARTS_CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+steps = [("interpreter", rss(), 0.0)]
+def step(name, fn):
+    started = time.perf_counter()
+    fn()
+    steps.append((name, rss(), time.perf_counter() - started))
+step("imports (assistant.app: FastAPI, sklearn, scipy, spaCy, ...)", lambda: __import__("assistant.app"))
+from assistant.classifier.registry import get_classifier
+from assistant.nlp import language, pipelines
+step("classifier model", get_classifier)
+step("language detector", language.warm_up)
+for lang in ("fi", "sv", "en"):
+    step(f"spaCy {lang}", lambda lang=lang: pipelines.pipeline(lang).make_doc("ok"))
+step("rest of pipelines.warm_up()", pipelines.warm_up)
+print(json.dumps(steps))
+"""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -38,6 +70,76 @@ def timed(fn, *args):
     started = time.perf_counter()
     result = fn(*args)
     return result, time.perf_counter() - started
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_startup() -> dict:
+    """`assistant serve` (one process): seconds from process start to the first answered /healthz,
+    the CPU seconds it used by then (less sensitive to a busy machine than the wall clock), and its
+    resident memory once it answers. Medians of STARTUP_RUNS starts."""
+    from tests.live import free_port
+
+    runs = []
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "ASSISTANT_DATABASE_URL": f"sqlite:///{folder}/startup.sqlite3"}
+        for _ in range(STARTUP_RUNS):
+            port = free_port()
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "assistant"), "serve", "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                while True:
+                    if process.poll() is not None:
+                        raise RuntimeError("assistant serve exited during start-up")
+                    try:
+                        url = f"http://127.0.0.1:{port}/healthz"
+                        if httpx.get(url, timeout=1).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        time.sleep(0.02)
+                seconds = time.perf_counter() - started
+                runs.append(
+                    {"s": seconds, "cpu_s": _cpu_s(process.pid), "rss_mb": _rss_mb(process.pid)}
+                )
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+    return {
+        "runs": runs,
+        **{key: statistics.median(r[key] for r in runs) for key in ("s", "cpu_s", "rss_mb")},
+    }
+
+
+def bench_memory_parts() -> list[dict]:
+    """What each step of a worker's warm-up adds to resident memory, in a fresh interpreter."""
+    output = subprocess.run(
+        [sys.executable, "-c", PARTS_CHILD, str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    steps = json.loads(output.strip().splitlines()[-1])
+    parts, before = [], 0.0
+    for name, rss, seconds in steps:
+        parts.append({"step": name, "added_mb": rss - before, "rss_mb": rss, "s": seconds})
+        before = rss
+    return parts
 
 
 def bench_model_load(models_dir: Path) -> dict:
@@ -235,6 +337,15 @@ def write_results(results: dict, path: Path) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="measure start-up and memory only; print them as JSON, write nothing",
+    )
+    if parser.parse_args().startup_only:
+        print(json.dumps({"startup": bench_startup(), "memory": bench_memory_parts()}, indent=1))
+        return
     settings = get_settings()
     comments = load_comments(settings.corpora_dir)
     _, dev = partition(comments, load_split(settings.corpora_dir))

@@ -127,6 +127,8 @@ def update_user(
     user.updated_at = utcnow()
     if not user.active:
         _end_all(session, user)
+    elif before["role"] == Role.admin.value and not user.is_admin:
+        _revoke_tokens(session, user)  # API tokens are an admin's; a demotion ends them for good
     session.add(user)
     record(
         session,
@@ -151,6 +153,11 @@ def _end_all(session: Session, user: User) -> None:
     ):
         row.ended_at = now
         session.add(row)
+    _revoke_tokens(session, user)
+
+
+def _revoke_tokens(session: Session, user: User) -> None:
+    now = utcnow()
     for token in session.exec(
         select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
     ):

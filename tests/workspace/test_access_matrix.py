@@ -328,9 +328,10 @@ def test_a_disabled_or_demoted_admins_token_stops_working(anonymous, db_url):
     for email, value in values.items():
         assert call(anonymous, "GET", registrations, value).status_code == 401, email
     with database(db_url) as session:
-        user = get_user(session, disabled)
-        tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id)).all()
-        assert tokens and all(t.revoked_at is not None for t in tokens)
+        for email in (disabled, demoted):  # revoked for good: re-promoting does not revive them
+            user = get_user(session, email)
+            tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id)).all()
+            assert tokens and all(t.revoked_at is not None for t in tokens), email
 
 
 def test_preparers_cannot_get_an_api_token(db_url):
