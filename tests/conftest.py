@@ -100,3 +100,17 @@ def db_session(db_url) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
     engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shipped_models_stay_untouched():
+    """No test may write a model version into the repository's models/ (tests retrain on copies)."""
+    from assistant.settings import ROOT_DIR
+
+    folder = ROOT_DIR / "models"
+    before = sorted(p.name for p in folder.iterdir())
+    current = (folder / "CURRENT").read_text()
+    yield
+    after = sorted(p.name for p in folder.iterdir())
+    assert after == before, f"a test changed models/: {sorted(set(after) ^ set(before))}"
+    assert (folder / "CURRENT").read_text() == current, "a test changed models/CURRENT"
