@@ -603,7 +603,7 @@ def test_hide_restore_note_and_the_history(preparer, anonymous, db_session):
         "comment.note",
     ]
     page = preparer.client.get(f"/workspace/comments/{reference}")
-    history = page.text.split("<h2>History</h2>")[1]
+    history = page.text.split("<h2>History</h2>")[1].split("</ul>")[0]
     lines = [
         " ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split())
         for item in re.findall(r"<li>(.*?)</li>", history, flags=re.S)
