@@ -55,10 +55,21 @@ def filters_from(params) -> SummaryFilters:
 
 
 def _version(session: Session) -> tuple:
-    """Changes whenever a comment is added or changed: the summary cache's key part."""
-    return tuple(
-        session.exec(select(func.count(), func.max(Comment.updated_at), func.max(Comment.id))).one()
+    """Changes whenever anything a summary shows changes: comments, sessions, and the names
+    that quotes must mask (contacts, registrants, users). The summary cache's key part."""
+    from assistant.accounts.models import User
+    from assistant.dialogues.models import Registration
+    from assistant.feedback.models import Contact
+
+    comments = session.exec(
+        select(func.count(), func.max(Comment.updated_at), func.max(Comment.id))
+    ).one()
+    sessions = session.exec(select(func.count(), func.max(ConsultationSession.updated_at))).one()
+    names = tuple(
+        session.exec(select(func.count(), func.max(model.id))).one()  # type: ignore[attr-defined]
+        for model in (Contact, Registration, User)
     )
+    return (*comments, *sessions, names)
 
 
 def summary_for(session: Session, filters: SummaryFilters, lang: str) -> Summary:

@@ -20,7 +20,7 @@ from tests.summaries.conftest import Seeded, included
 
 QUESTION_FI = "Mitä järjestöt sanoivat kustannuksista?"
 QUESTION_SV = "Vad sade föreningarna om kostnaderna?"
-NO_MATCH = "Mitä mieltä ollaan zyxwvutsijöistä ja plörfeistä?"
+NO_MATCH = "Mitä sanottiin helikopterikuljetuksista?"
 
 
 def _mentions(rows: list[Comment], stem: str, **where) -> list[Comment]:
@@ -33,7 +33,10 @@ def _mentions(rows: list[Comment], stem: str, **where) -> list[Comment]:
 
 def _ask(dataset: Seeded, question: str, **options) -> Answer:
     with dataset.session() as session:
-        return ask(session, question, limit=100, **options)
+        answer = ask(session, question, limit=100, **options)
+        for comment, _score in answer.results:
+            session.refresh(comment)  # ask() ends its read transaction; load before closing
+        return answer
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +71,11 @@ def _exists(dataset: Seeded, answer: Answer) -> None:
         (QUESTION_FI, ["kustannus"], "producer_ngo"),
         (QUESTION_SV, ["kostnad"], "producer_ngo"),
         ("What did the NGOs say about the costs?", ["cost"], "producer_ngo"),
-        ("Mitä yritykset sanoivat kustannusvertailusta?", ["kustannusvertailu"], "producer_company"),
+        (
+            "Mitä yritykset sanoivat kustannusvertailusta?",
+            ["kustannusvertailu"],
+            "producer_company",
+        ),
         ("Mitä sanottiin kotihoidon jonoista?", ["kotihoito", "jono"], None),
     ],
 )

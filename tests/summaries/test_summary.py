@@ -211,7 +211,9 @@ def test_quotes_are_attributed_to_the_session_body_or_the_group(dataset, everyth
     assert quotes
     for quote in quotes:
         comment = by_reference[quote.reference]
-        assert quote.body == (bodies.get(comment.consultation_id) if comment.consultation_id else None)
+        assert quote.body == (
+            bodies.get(comment.consultation_id) if comment.consultation_id else None
+        )
 
 
 def test_quotes_carry_no_email_phone_identity_code_or_known_name(dataset):
