@@ -254,7 +254,9 @@ def test_preparer_downloads_the_draft_report(live_server, browser, tmp_path, see
     context.close()
 
 
-def test_review_works_without_javascript(live_server, live_server_db_url, browser, seeded, preparer):
+def test_review_works_without_javascript(
+    live_server, live_server_db_url, browser, seeded, preparer
+):
     target = seeded[-1]
     context = browser.new_context(
         java_script_enabled=False, viewport={"width": 1280, "height": 900}
