@@ -28,6 +28,14 @@ def _format_datetime(value: datetime, fmt: str = "medium") -> str:
     return format_datetime(value, fmt, tzinfo=HELSINKI, locale=locale)
 
 
+def _format_iso(value: str, fmt: str = "short") -> str:
+    """An ISO 8601 timestamp (as stored in JSON files) in the page's language and Helsinki time."""
+    try:
+        return _format_datetime(datetime.fromisoformat(value), fmt)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _format_day(value, fmt: str = "medium") -> str:
     """A calendar date in the page's language (3.12.2026, 3 dec. 2026, 3 Dec 2026)."""
     return format_date(value, fmt, locale=i18n.current_locale.get())
@@ -64,6 +72,7 @@ def templates() -> Jinja2Templates:
     env.filters["datetime"] = _format_datetime
     env.filters["percent"] = _format_percent
     env.filters["day"] = _format_day
+    env.filters["iso_datetime"] = _format_iso
     env.filters["number"] = _format_number
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["stakeholder_label"] = stakeholder_label
