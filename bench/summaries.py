@@ -6,18 +6,19 @@ Figures are written to bench/SUMMARIES.md (not part of the tests):
 
 The comments are synthetic, for this benchmark only, and never go into corpora/: the labelled
 corpus is analysed (spaCy) and classified once, then each benchmark comment is a corpus comment
-drawn with a fixed seed and perturbed deterministically (one word dropped from the text and the
-lemmas, or two sentences swapped) so that few are exact duplicates. Stakeholders vary within
-plausible groups, dates spread over three months, about 30 consultation sessions with bodies and
-dates hold the imported comments, about 10 % carry a preparer's label and a few are hidden or
-withdrawn. They are bulk-inserted (SQLAlchemy Core, 5,000 rows a statement) into a fresh,
+drawn with a fixed seed and perturbed deterministically (one word, or two, dropped from the text
+and the lemmas; in 40 % also two sentences swapped) so that few are exact duplicates.
+Stakeholders vary within plausible groups, dates spread over three months, about 30 consultation
+sessions with bodies and dates hold the imported comments, about 10 % carry a preparer's label and
+a few are hidden or withdrawn. They are bulk-inserted (SQLAlchemy Core, 5,000 rows a statement) into a fresh,
 migrated SQLite file in a temporary folder or a fresh PostgreSQL database.
 
 Each size is then measured in a separate child process, so that its peak resident memory is that
 of the summary and not of the data generation: imports, one cold run (first use of the quote
 masking models), then three timed runs of load + `build_summary`, `report.docx` and
 `report.markdown`, whose medians are reported. The largest size on the first database is also
-profiled with cProfile in its child, after the memory figure is taken.
+profiled in its child after the memory figure is taken (cProfile, then one run with timers around
+the stages), and measured once more in a child that first loads what a server worker holds.
 """
 
 import argparse
@@ -34,6 +35,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import uuid
@@ -50,6 +52,7 @@ REPEATS = 3
 CHUNK = 5000
 TARGET_SECONDS = 20.0
 TARGET_MB = 1536.0  # 1.5 GB
+CORES = os.cpu_count() or 1
 POSTGRES_ADMIN_URL = os.environ.get(
     "ASSISTANT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -256,9 +259,11 @@ def comment_rows(
     for i in range(n):
         source = sources[rng.randrange(len(sources))]
         sentences = list(source.sentences)
-        changed = _swap_sentences(rng, sentences) if rng.random() < 0.4 else False
-        if not changed or rng.random() < 0.5:
+        _drop_word(rng, sentences)
+        if rng.random() < 0.5:
             _drop_word(rng, sentences)
+        if rng.random() < 0.4:
+            _swap_sentences(rng, sentences)
         stakeholder = source.stakeholder
         if stakeholder in FAMILIES and rng.random() < 0.3:
             stakeholder = rng.choice(FAMILIES[stakeholder])
@@ -273,13 +278,9 @@ def comment_rows(
         organisation = (
             rng.choice(ORGANISATIONS[stakeholder]) if stakeholder in ORGANISATIONS else None
         )
-        status, final_label, reviewed_at, hidden_reason, withdrawn_at = (
-            "new",
-            None,
-            None,
-            None,
-            None,
-        )
+        status, final_label, hidden_reason = "new", None, None
+        reviewed_at: datetime | None = None
+        withdrawn_at: datetime | None = None
         draw = rng.random()
         if draw < 0.10:
             status, final_label = "reviewed", source.label
@@ -419,19 +420,30 @@ class Database:
 # Measurement (child process)
 
 
-def rss_mb() -> float:
+def _status_mb(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
+def rss_mb() -> float:
+    """Resident memory of this process now."""
+    return _status_mb("VmRSS")
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    """Peak resident memory of this process since it started (or since `reset_peak_rss`).
+
+    The kernel's high-water mark of this process's own memory (VmHWM). `ru_maxrss` is recorded
+    too, but it is not used: after a fork or vfork and exec it also counts the memory the parent
+    had before the exec (here, the generated rows), so it overstates the child.
+    """
+    return _status_mb("VmHWM")
 
 
 def reset_peak_rss() -> bool:
-    """Reset the kernel's high-water mark of this process's RSS (Linux 4.0 and later)."""
+    """Reset the high-water mark of this process's RSS (Linux 4.0 and later)."""
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
@@ -439,15 +451,8 @@ def reset_peak_rss() -> bool:
     return True
 
 
-def high_water_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def _short(filename: str) -> str:
-    for marker in ("site-packages/", str(ROOT) + "/"):
+    for marker in ("site-packages/", str(ROOT) + "/", sysconfig.get_paths()["stdlib"] + "/"):
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename
@@ -465,8 +470,82 @@ def _top(stats: pstats.Stats, key: str, count: int) -> list[dict]:
     return sorted(entries, key=lambda e: -e[key])[:count]
 
 
-def child(url: str, profile: bool) -> dict:
-    """Time load + build_summary, DOCX and Markdown; peak RSS of this process."""
+def load_worker_models() -> None:
+    """What a server worker holds before any summary: classifier, spaCy, lingua, the NER model."""
+    from assistant.classifier.registry import get_classifier
+    from assistant.nlp import language, pipelines
+    from assistant.summaries import masking
+
+    get_classifier()
+    language.warm_up()
+    pipelines.warm_up()
+    masking.warm_up()
+
+
+def stage_times(engine) -> dict:
+    """One summary with timers around its stages (wall and CPU seconds, calls)."""
+    from sqlmodel import Session
+
+    from assistant.summaries import report, service, themes
+    from assistant.summaries.service import SummaryFilters
+
+    spent: dict[str, list] = {}
+
+    def timer(owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                entry = spent.setdefault(label, [0, 0.0, 0.0])
+                entry[0] += 1
+                entry[1] += time.perf_counter() - wall
+                entry[2] += time.process_time() - cpu
+
+        setattr(owner, name, timed)
+        undo.append((owner, name, original))
+
+    undo: list = []
+    stages = [
+        (service, "load_rows", "load_rows (query, Row objects)"),
+        (service.themes, "category_terms", "category_terms (key terms per language)"),
+        (service.themes, "subthemes_by_language", "subthemes_by_language (sub-themes)"),
+        (themes.TruncatedSVD, "fit", "· TruncatedSVD.fit"),
+        (themes.KMeans, "fit", "· KMeans.fit (k = 2…5, n_init=4)"),
+        (themes, "silhouette_score", "· silhouette_score (2,000-document sample)"),
+        (themes, "count_matrix", "count_matrix (tokens → counts; in both of the above)"),
+        (service, "mask", "mask (quotes)"),
+    ]
+    spent["build_summary (total)"] = [0, 0.0, 0.0]
+    for owner, name, label in stages:
+        spent[label] = [0, 0.0, 0.0]
+        timer(owner, name, label)
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        with Session(engine, expire_on_commit=False) as session:
+            summary = service.build_summary(session, SummaryFilters(), placeholder_lang="fi")
+        spent["build_summary (total)"] = [
+            1,
+            time.perf_counter() - wall,
+            time.process_time() - cpu,
+        ]
+        wall, cpu = time.perf_counter(), time.process_time()
+        report.docx(summary, "fi")
+        spent["report.docx"] = [1, time.perf_counter() - wall, time.process_time() - cpu]
+    finally:
+        for owner, name, original in undo:
+            setattr(owner, name, original)
+    return spent
+
+
+def child(url: str, profile: bool, worker: bool = False, repeats: int = REPEATS) -> dict:
+    """Time load + build_summary, DOCX and Markdown; peak RSS of this process.
+
+    With `worker`, the models a server worker holds are loaded first, so that the memory figures
+    are those of a summary computed inside `assistant serve`.
+    """
     rss_start = rss_mb()
     started = time.perf_counter()
     from sqlmodel import Session
@@ -478,51 +557,60 @@ def child(url: str, profile: bool) -> dict:
 
     import_s = time.perf_counter() - started
     engine = build_engine(url)  # as the app's own engine (on SQLite: BEGIN IMMEDIATE)
+    if worker:
+        load_worker_models()
     rss_before = rss_mb()
 
+    def timed(fn, *args, **kwargs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn(*args, **kwargs)
+        return result, time.perf_counter() - wall, time.process_time() - cpu
+
     def run() -> tuple[dict, object]:
-        times = {}
+        times: dict = {"loadavg": os.getloadavg()[0]}
         with Session(engine, expire_on_commit=False) as session:
-            t = time.perf_counter()
-            rows = load_rows(session, SummaryFilters())
-            times["load_s"] = time.perf_counter() - t
+            rows, times["load_s"], times["load_cpu_s"] = timed(load_rows, session, SummaryFilters())
             times["rows"] = len(rows)
             del rows
         with Session(engine, expire_on_commit=False) as session:
-            t = time.perf_counter()
-            summary = build_summary(session, SummaryFilters(), placeholder_lang="fi")
-            times["summary_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        times["docx_bytes"] = len(report.docx(summary, "fi"))
-        times["docx_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        times["markdown_chars"] = len(report.markdown(summary, "fi"))
-        times["markdown_s"] = time.perf_counter() - t
+            summary, times["summary_s"], times["summary_cpu_s"] = timed(
+                build_summary, session, SummaryFilters(), placeholder_lang="fi"
+            )
+        document, times["docx_s"], times["docx_cpu_s"] = timed(report.docx, summary, "fi")
+        text, times["markdown_s"], times["markdown_cpu_s"] = timed(report.markdown, summary, "fi")
+        times["docx_bytes"], times["markdown_chars"] = len(document), len(text)
         return times, summary
 
     cold, summary = run()
     del summary
     peak_cold = peak_rss_mb()
     reset = reset_peak_rss()
-    runs = [run()[0] for _ in range(REPEATS)]
-    peak_warm = high_water_mb() if reset else None
+    runs = [run()[0] for _ in range(repeats)]
+    peak_warm = peak_rss_mb() if reset else None
+    keys = ["load_s", "summary_s", "docx_s", "markdown_s"]
     result = {
         "rss_start_mb": rss_start,
         "import_s": import_s,
         "rss_before_mb": rss_before,
         "cold": cold,
         "runs": runs,
-        "median": {
-            key: statistics.median(r[key] for r in runs)
-            for key in ("load_s", "summary_s", "docx_s", "markdown_s")
+        "median": {key: statistics.median(r[key] for r in runs) for key in keys},
+        "median_cpu": {
+            key: statistics.median(r[key.replace("_s", "_cpu_s")] for r in runs) for key in keys
         },
-        "peak_rss_mb": max(peak_cold, peak_rss_mb()),  # the whole child
+        "loadavg": statistics.median(r["loadavg"] for r in runs),
+        # The whole child: imports, the cold run (models loaded for masking) and the timed runs.
+        "peak_rss_mb": max(peak_cold, peak_warm or 0.0),
         "peak_after_cold_mb": peak_cold,
         "peak_warm_mb": peak_warm,  # the timed runs alone (high-water mark reset before them)
+        "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rss_after_mb": rss_mb(),
         "spacy_lemmatizers_loaded": sorted(pipelines._pipelines),
     }
     result["median"]["total_s"] = statistics.median(r["summary_s"] + r["docx_s"] for r in runs)
+    result["median_cpu"]["total_s"] = statistics.median(
+        r["summary_cpu_s"] + r["docx_cpu_s"] for r in runs
+    )
     if profile:
         profiler = cProfile.Profile()
         t = time.perf_counter()
@@ -537,16 +625,19 @@ def child(url: str, profile: bool) -> dict:
             "seconds": time.perf_counter() - t,
             "cumulative": _top(stats, "cum", 10),
             "own": _top(stats, "own", 10),
+            "stages": stage_times(engine),
         }
     engine.dispose()
     return result
 
 
-def measure(url: str, profile: bool) -> dict:
+def measure(url: str, profile: bool, worker: bool = False, repeats: int = REPEATS) -> dict:
     """Run the measurement in a fresh interpreter and return its figures."""
-    command = [sys.executable, __file__, "--child", url]
+    command = [sys.executable, __file__, "--child", url, "--repeats", str(repeats)]
     if profile:
         command.append("--profile")
+    if worker:
+        command.append("--worker")
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     if done.returncode != 0:
         raise RuntimeError(f"child failed:\n{done.stderr[-4000:]}")
@@ -605,13 +696,17 @@ def postgres_version(url: str) -> str:
     return str(version)
 
 
-def _verdict(m: dict, peak: float) -> str:
-    fast = m["total_s"] < TARGET_SECONDS
-    small = peak < TARGET_MB
-    if fast and small:
-        return "**pass**"
-    failed = [name for name, ok in (("time", fast), ("memory", small)) if not ok]
-    return f"**fail** ({', '.join(failed)})"
+def _verdict(measured: dict) -> str:
+    """Pass or fail against the targets; a time failure says whether the CPU time alone passes."""
+    wall, cpu = measured["median"]["total_s"], measured["median_cpu"]["total_s"]
+    peak = measured["peak_rss_mb"]
+    problems = []
+    if wall >= TARGET_SECONDS:
+        busy = f" at load {measured['loadavg']:.1f}" if measured["loadavg"] > CORES else ""
+        problems.append(f"time: {wall:.1f} s wall{busy}, {cpu:.1f} s CPU")
+    if peak >= TARGET_MB:
+        problems.append(f"memory: {peak:.0f} MB")
+    return "**pass**" if not problems else f"**fail** ({'; '.join(problems)})"
 
 
 def write_results(results: dict, path: Path) -> None:
@@ -630,18 +725,23 @@ def write_results(results: dict, path: Path) -> None:
         "`.venv/bin/python bench/summaries.py` builds synthetic comments (benchmark only, never in "
         f"corpora/): the {corpus['comments']} corpus comments are analysed with spaCy and "
         f"classified once ({corpus['seconds']:.0f} s), then each benchmark comment is one of them "
-        "drawn with a fixed seed and perturbed (one word dropped from text and lemmas, or two "
-        "sentences swapped), its stakeholder varied within its group, dated within three months, "
+        "drawn with a fixed seed and perturbed (one or two words dropped from text and lemmas, in "
+        "40 % also two sentences swapped), its stakeholder varied within its group, dated within three months, "
         f"about {len(SESSIONS)} sessions with bodies holding the imported ones, about 10 % with a "
         "preparer's label and 0.7 % hidden or withdrawn (not covered). Rows are bulk-inserted "
         f"({CHUNK:,} a statement) into a fresh migrated database. Each size is measured in its own "
         f"child process: imports, one cold run, then {REPEATS} timed runs; figures are medians of "
         "those runs. *Load* is the comment query alone (`load_rows`); *summary* is "
         "`build_summary(session, SummaryFilters())`, which includes that load; the target applies "
-        f"to summary + DOCX (< {TARGET_SECONDS:.0f} s) and to the child's peak RSS (< 1.5 GB: "
-        "`ru_maxrss` over the whole child, imports and the cold run's model loads included; "
-        "*RSS before* is after the imports; the peak of the timed runs alone is the high-water "
-        "mark reset through `/proc/self/clear_refs` after the cold run). "
+        f"to the wall time of summary + DOCX (< {TARGET_SECONDS:.0f} s) and to the child's peak "
+        "RSS (< 1.5 GB): the kernel's high-water mark (VmHWM) over the whole child, imports and "
+        "the cold run's model loads included (`ru_maxrss` is not used: after the parent's "
+        "fork and exec it also counts the parent's memory). *RSS before* is after the imports; "
+        "the peak of the timed runs alone is the high-water mark reset through "
+        "`/proc/self/clear_refs` after the cold run. CPU s is the child's process time (all "
+        "threads); the load average (1 min, median over the timed runs) shows how busy the shared "
+        "machine was: where it is above the core count, wall times are inflated by other "
+        "processes. "
         "No contact, registrant or user names are stored, so quotes are masked against an empty "
         "name list (the NER model still runs on Finnish quotes).",
         "",
@@ -651,17 +751,19 @@ def write_results(results: dict, path: Path) -> None:
         lines += [
             f"## {title}",
             "",
-            "| comments | covered | load s | build summary s | DOCX s | Markdown s | summary + DOCX s "
-            "| peak RSS MB | RSS before MB | target (< 20 s, < 1.5 GB) |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| comments | covered | load s | build summary s (CPU s) | DOCX s | Markdown s "
+            "| summary + DOCX s (CPU s) | peak RSS MB | RSS before MB | load average "
+            "| target (< 20 s, < 1.5 GB) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for s in db["sizes"]:
-            m, c = s["child"]["median"], s["child"]
+            m, cpu, c = s["child"]["median"], s["child"]["median_cpu"], s["child"]
             lines.append(
                 f"| {s['data']['comments']:,} | {s['data']['covered']:,} | {m['load_s']:.2f} "
-                f"| {m['summary_s']:.2f} | {m['docx_s']:.3f} | {m['markdown_s']:.3f} "
-                f"| {m['total_s']:.2f} | {c['peak_rss_mb']:.0f} | {c['rss_before_mb']:.0f} "
-                f"| {_verdict(m, c['peak_rss_mb'])} |"
+                f"| {m['summary_s']:.2f} ({cpu['summary_s']:.2f}) | {m['docx_s']:.3f} "
+                f"| {m['markdown_s']:.3f} | {m['total_s']:.2f} ({cpu['total_s']:.2f}) "
+                f"| {c['peak_rss_mb']:.0f} | {c['rss_before_mb']:.0f} | {c['loadavg']:.1f} "
+                f"| {_verdict(c)} |"
             )
         lines += [
             "",
@@ -682,6 +784,27 @@ def write_results(results: dict, path: Path) -> None:
                 f"| {s['database_mb']:.0f} | {d['distinct_texts'] / d['comments']:.1%} |"
             )
         lines.append("")
+    workers = [(db, s) for db in r["databases"] for s in db["sizes"] if s.get("worker")]
+    for db, s in workers:
+        w, plain = s["worker"], s["child"]
+        lines += [
+            f"## Inside a server worker ({s['data']['comments']:,} comments, {db['kind']})",
+            "",
+            "The same summary in a child that first loads what an `assistant serve` worker holds "
+            "(the classifier, the spaCy pipelines, lingua and the NER model), one cold and one "
+            "timed run:",
+            "",
+            "| RSS before MB | peak RSS MB | summary s (CPU s) | summary + DOCX s | target |",
+            "|---|---|---|---|---|",
+            f"| {w['rss_before_mb']:.0f} | {w['peak_rss_mb']:.0f} "
+            f"| {w['median']['summary_s']:.2f} ({w['median_cpu']['summary_s']:.2f}) "
+            f"| {w['median']['total_s']:.2f} | {_verdict(w)} |",
+            "",
+            f"The summary adds {w['peak_rss_mb'] - w['rss_before_mb']:.0f} MB on top of the worker "
+            f"({plain['peak_rss_mb'] - plain['rss_before_mb']:.0f} MB in the bare child, where the "
+            "cold run also loads the NER model).",
+            "",
+        ]
     profiled = [(db, s) for db in r["databases"] for s in db["sizes"] if s["child"].get("profile")]
     for db, s in profiled:
         p = s["child"]["profile"]
@@ -700,7 +823,21 @@ def write_results(results: dict, path: Path) -> None:
         ]
         lines += [
             "",
-            "By own time:",
+            "The stages of one more run, timed without the profiler (timers around the functions; "
+            "the `·` rows are parts of `subthemes_by_language`, which calls them once per "
+            "category and language, and `KMeans.fit` and `silhouette_score` once per k):",
+            "",
+            "| stage | calls | wall s | CPU s | share of summary CPU |",
+            "|---|---|---|---|---|",
+        ]
+        total_cpu = p["stages"]["build_summary (total)"][2]
+        lines += [
+            f"| {label} | {calls} | {wall:.2f} | {cpu:.2f} | {cpu / total_cpu:.0%} |"
+            for label, (calls, wall, cpu) in p["stages"].items()
+        ]
+        lines += [
+            "",
+            "By own time (cProfile):",
             "",
             "| function | calls | own s | cumulative s |",
             "|---|---|---|---|",
@@ -720,9 +857,11 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "SUMMARIES.md")
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=REPEATS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.profile)))
+        print(json.dumps(child(args.child, args.profile, args.worker, args.repeats)))
         return
 
     results: dict = {
@@ -756,9 +895,12 @@ def main() -> None:
                         json.dumps({k: measured[k] for k in measured if k != "profile"}),
                         flush=True,
                     )
-                    entry["sizes"].append(
-                        {"data": data, "child": measured, "database_mb": db.size_mb()}
-                    )
+                    size = {"data": data, "child": measured, "database_mb": db.size_mb()}
+                    if profile:
+                        print(f"{kind} {n:,}: measuring in a warmed-up worker …", flush=True)
+                        size["worker"] = measure(db.url, False, worker=True, repeats=1)
+                        print(json.dumps(size["worker"]["median"]), flush=True)
+                    entry["sizes"].append(size)
             results["databases"].append(entry)
     write_results(results, args.output)
     print(args.output.read_text())
