@@ -48,6 +48,16 @@ def _group(lang: str, key: str) -> str:
     return translations(lang).gettext(STAKEHOLDER_LABELS.get(key, STAKEHOLDER_LABELS["other"]))
 
 
+SMALL_CELL = 5  # the report may be published: counts below this are not shown exactly
+
+
+def _count(lang: str, n: int) -> str:
+    """A group's count as the report shows it: under SMALL_CELL only as "fewer than 5"."""
+    if 0 < n < SMALL_CELL:
+        return translations(lang).gettext("fewer than %(num)s") % {"num": SMALL_CELL}
+    return str(n)
+
+
 def _percent(lang: str, value: float) -> str:
     return format_percent(value, locale=lang)
 
@@ -89,7 +99,11 @@ def outline(summary: Summary, lang: str) -> Outline:
     if summary.groups:
         opening.append(
             _("The comments came from these stakeholder groups: %(groups)s.")
-            % {"groups": ", ".join(f"{_group(lang, key)} ({n})" for key, n in summary.groups)}
+            % {
+                "groups": ", ".join(
+                    f"{_group(lang, key)} ({_count(lang, n)})" for key, n in summary.groups
+                )
+            }
         )
     overview = [
         f"{i}. {category(c.key).text('name', lang)}: "
@@ -122,7 +136,11 @@ def outline(summary: Summary, lang: str) -> Outline:
         if top:
             section.paragraphs.append(
                 _("It was raised most by: %(groups)s.")
-                % {"groups": ", ".join(f"{_group(lang, g)} ({n})" for g, n, _s in top)}
+                % {
+                    "groups": ", ".join(
+                        f"{_group(lang, g)} ({_count(lang, n)})" for g, n, _s in top
+                    )
+                }
             )
         for (group, key), cell in sorted(flagged.items()):
             if key == c.key:

@@ -410,3 +410,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(shared_dataset, anonymous):
         response = anonymous.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/sign-in?next="), path
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_the_report_never_shows_a_group_count_below_five(summaries, lang):
+    summary = summaries[lang]
+    small = [(key, n) for key, n in summary.groups if 0 < n < 5] + [
+        (g, n) for c in summary.categories for g, n, _share in c.groups[:3] if 0 < n < 5
+    ]
+    assert small, "the dataset should have a small group for this test to mean anything"
+    text = report.markdown(summary, lang)
+    for key, n in small:
+        assert f"{_group(lang, key)} ({n})" not in text
+    fewer = {"fi": "alle 5", "en": "fewer than 5"}[lang]
+    assert f"({fewer})" in text
