@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := libvoikko1 voikko-fi chromium chromium-driver
+APT_PACKAGES := libvoikko1 voikko-fi chromium chromium-driver wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup system-packages run test test-fast bench lint i18n train

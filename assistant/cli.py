@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from assistant.classifier.corpus import CorpusError
 from assistant.settings import get_settings
 
 app = typer.Typer(
@@ -74,6 +73,7 @@ def train(
     ] = False,
 ) -> None:
     """Train a new model version on the corpus (CV on train, evaluation on the dev split)."""
+    from assistant.classifier.corpus import CorpusError
     from assistant.classifier.model import ModelConfig
     from assistant.classifier.selection import chosen_config
     from assistant.classifier.training import train as train_model

@@ -32,6 +32,25 @@ from assistant.settings import get_settings  # noqa: E402
 
 REPEATS = 5
 STARTUP_RUNS = 3
+
+# Start-up and memory of one `assistant serve` process as measured with `bench/run.py
+# --startup-only` on copies of the tree with the changes of issue 9's memory work applied one after
+# another (2026-12-03, medians of three starts, load average 4-6 from other work on the machine:
+# CPU seconds compare better than wall seconds).
+MEMORY_HISTORY = [
+    ("before: lingua high accuracy, Finnish vocab loaded, spaCy lookup tables", 727, 10.7, 31.8),
+    ("Finnish model without its vocab folder (vectors, lexeme_prob, strings)", 607, 8.5, 25.6),
+    ("sv/en lemmas in a compact table cached as .npz (was 660,000 strings)", 409, 5.3, 14.5),
+    ("lingua low-accuracy mode, function words first for short texts", 318, 4.5, 11.9),
+    ("gc.freeze + malloc_trim after warm-up; spaCy imported on first use", 315, 4.3, 13.7),
+]
+MEMORY_STEPS_BEFORE = {  # MB added and seconds, one process, before the changes (same runs)
+    "classifier model": (21, 0.40),
+    "language detector": (98, 1.51),
+    "spaCy fi": (189, 2.96),
+    "spaCy sv": (156, 4.03),
+    "spaCy en": (2, 0.26),
+}
 STARTUP_TARGET_S = 6.0
 RSS_TARGET_MB = 600.0
 
@@ -140,6 +159,42 @@ def bench_memory_parts() -> list[dict]:
         parts.append({"step": name, "added_mb": rss - before, "rss_mb": rss, "s": seconds})
         before = rss
     return parts
+
+
+def bench_language_detection(comments) -> dict:
+    """Accuracy of the service's detector and of lingua's high-accuracy mode (what the service used
+    before) on every corpus comment and on the comments cut to their first words."""
+    from lingua import LanguageDetectorBuilder
+
+    codes = language._LINGUA_TO_CODE
+    high = LanguageDetectorBuilder.from_languages(*codes).build()
+
+    def lingua_high(text: str) -> str:
+        found = high.detect_language_of(text)
+        return codes.get(found, "fi") if found is not None else "fi"
+
+    sets = {"whole comments": [(c.text, c.lang) for c in comments]}
+    for n in (5, 3, 2):
+        sets[f"first {n} words"] = [(" ".join(c.text.split()[:n]), c.lang) for c in comments]
+    figures: dict[str, dict] = {}
+    for name, detect in (
+        ("service", language.detect_language),
+        ("lingua high accuracy", lingua_high),
+    ):
+        detect("Kiitos palautteesta.")
+        figures[name] = {}
+        for set_name, pairs in sets.items():
+            right, times = 0, []
+            for text, lang in pairs:
+                found, seconds = timed(detect, text)
+                right += found == lang
+                times.append(seconds * 1000)
+            figures[name][set_name] = {
+                "n": len(pairs),
+                "accuracy": right / len(pairs),
+                "median_ms": statistics.median(times),
+            }
+    return figures
 
 
 def bench_model_load(models_dir: Path) -> dict:
@@ -262,6 +317,70 @@ def bench_quality(classifier, dev) -> dict:
     return {"dev": metrics, "language_detection_accuracy": detected_right, "selection": selection}
 
 
+def _startup_lines(r: dict) -> list[str]:
+    startup, memory = r["startup"], r["memory"]
+    ok = startup["rss_mb"] < RSS_TARGET_MB
+    lines = [
+        "## Start-up and memory (one `assistant serve` process)",
+        "",
+        f"- Process start to first answered `/healthz`: **{startup['s']:.1f} s** wall, "
+        f"{startup['cpu_s']:.1f} CPU seconds (median of {len(startup['runs'])} starts; "
+        f"target < {STARTUP_TARGET_S:.0f} s). Wall clock of each start: "
+        + ", ".join(f"{run['s']:.1f} s" for run in startup["runs"])
+        + ".",
+        f"- Resident memory once it answers: **{startup['rss_mb']:.0f} MB** "
+        f"(target < {RSS_TARGET_MB:.0f} MB per process: {'met' if ok else 'missed'}). "
+        "`bench/HTTP.md` has the figures of `--workers 2` (parent and both workers).",
+        "",
+        "What each step of a worker's warm-up adds (a fresh interpreter, the lifespan's order):",
+        "",
+        "| step | MB added | resident MB | seconds | before the changes |",
+        "|---|---|---|---|---|",
+    ]
+    for part in memory:
+        before = MEMORY_STEPS_BEFORE.get(part["step"])
+        was = f"+{before[0]} MB, {before[1]:.2f} s" if before else ""
+        lines.append(
+            f"| {part['step']} | {part['added_mb']:+.0f} | {part['rss_mb']:.0f} "
+            f"| {part['s']:.2f} | {was} |"
+        )
+    lines += [
+        "",
+        "Before and after each change (one process; CPU seconds to the first answer):",
+        "",
+        "| change | resident MB | CPU s | wall s |",
+        "|---|---|---|---|",
+    ]
+    for change, rss, cpu, wall in MEMORY_HISTORY:
+        lines.append(f"| {change} | {rss} | {cpu:.1f} | {'' if wall is None else wall} |")
+    lines += [
+        f"| this run | {startup['rss_mb']:.0f} | {startup['cpu_s']:.1f} | {startup['s']:.1f} |",
+        "",
+        "What remains is mostly imports (about 235 MB and 3 CPU seconds: scikit-learn and SciPy, "
+        "spaCy, FastAPI and pydantic, openpyxl, alembic), outside `assistant/nlp`.",
+        "",
+        "## Language detection",
+        "",
+        "The service: function words decide texts of at most "
+        f"{language.SHORT_TEXT_WORDS} words when one language leads, lingua's low-accuracy mode "
+        "(trigrams) the rest. Before: lingua's high-accuracy mode (about 90 MB more per process, "
+        "two seconds more to start).",
+        "",
+        "| texts | n | service | lingua high accuracy | service ms | high accuracy ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    service, high = (
+        r["language_detection"]["service"],
+        r["language_detection"]["lingua high accuracy"],
+    )
+    for name, v in service.items():
+        lines.append(
+            f"| {name} | {v['n']} | {v['accuracy']:.2%} | {high[name]['accuracy']:.2%} "
+            f"| {v['median_ms']:.3f} | {high[name]['median_ms']:.3f} |"
+        )
+    return [*lines, ""]
+
+
 def write_results(results: dict, path: Path) -> None:
     r = results
     single, parts, batch, quality = r["single"], r["parts"], r["batch"], r["quality"]
@@ -270,7 +389,10 @@ def write_results(results: dict, path: Path) -> None:
         "",
         f"Run {r['date']} on {r['machine']} ({r['cores']} cores), Python {r['python']}, model {r['model_version']}.",
         "Every figure is a median unless it says p95; all figures come from the same run.",
+        f"Load average at the start: {r['load_average'][0]:.1f} (the machine is shared; "
+        "wall-clock figures suffer from it more than CPU seconds).",
         "",
+        *_startup_lines(r),
         "## Classification, one comment at a time",
         "",
         "Language detection + spaCy + model + explanation, as `POST /api/v1/classify` does it.",
@@ -291,7 +413,7 @@ def write_results(results: dict, path: Path) -> None:
     ]
     total = parts["language_detection_ms"] + parts["spacy_ms"] + parts["model_and_explanation_ms"]
     for key, label in [
-        ("language_detection_ms", "language detection (lingua, 3 languages)"),
+        ("language_detection_ms", "language detection (function words, lingua low accuracy)"),
         ("spacy_ms", "spaCy (Voikko lemmatizer for fi; lookup lemmas for sv/en)"),
         ("model_and_explanation_ms", "features, logistic regression, explanation"),
     ]:
@@ -349,6 +471,8 @@ def main() -> None:
     settings = get_settings()
     comments = load_comments(settings.corpora_dir)
     _, dev = partition(comments, load_split(settings.corpora_dir))
+    startup = bench_startup()  # first, in processes of their own, before this one loads anything
+    memory = bench_memory_parts()
     language.warm_up()
     pipelines.warm_up()
     classifier = load_classifier(settings.models_dir)
@@ -358,6 +482,10 @@ def main() -> None:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "model_version": current_version(settings.models_dir),
+        "load_average": os.getloadavg(),
+        "startup": startup,
+        "memory": memory,
+        "language_detection": bench_language_detection(comments),
         "load": bench_model_load(settings.models_dir),
         "single": bench_single(classifier, dev),
         "parts": bench_parts(classifier, dev),

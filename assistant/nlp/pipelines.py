@@ -177,12 +177,34 @@ def _make_lookup_lemmatizer(nlp: SpacyLanguage, name: str) -> LookupLemmatizer:
     return LookupLemmatizer(lemma_table(nlp.lang))
 
 
+def _serialise_lemmatizer(lemmatizer) -> None:
+    """Let one thread at a time into the Voikko lemmatizer, a document at a time.
+
+    libvoikko says a handle must not be used from several threads at once, and ctypes releases the
+    GIL during its calls: the API lemmatises in a thread pool, and concurrent Finnish comments made
+    the process abort in FinnishVfstAnalyzer (an assertion) or crash. The lock is taken once per
+    document, not per word: a lock handed over per word queues behind the GIL at every word
+    (py-spy showed a sixth of the feedback POST's thread time waiting there)."""
+    if getattr(lemmatizer, "_vuoropuhe_lock", None) is not None:
+        return
+
+    class SerialisedLemmatizer(type(lemmatizer)):
+        def __call__(self, doc: Doc) -> Doc:
+            with self._vuoropuhe_lock:
+                return super().__call__(doc)
+
+    lemmatizer._vuoropuhe_lock = threading.Lock()
+    lemmatizer.__class__ = SerialisedLemmatizer
+
+
 def _build(lang: str) -> SpacyLanguage:
     import spacy
     from spacy.language import Language
 
     if lang == "fi":
-        return spacy.load(FINNISH_MODEL, exclude=_FI_UNUSED)
+        nlp = spacy.load(FINNISH_MODEL, exclude=_FI_UNUSED)
+        _serialise_lemmatizer(nlp.get_pipe("lemmatizer"))
+        return nlp
     if not Language.has_factory(_LOOKUP_FACTORY):
         Language.factory(_LOOKUP_FACTORY, func=_make_lookup_lemmatizer)
     nlp = spacy.blank(lang)

@@ -69,6 +69,8 @@ from spacy.language import Language as SpacyLanguage
 
 from assistant.nlp.pipelines import FINNISH_MODEL
 
+_VOIKKO_LOCK = threading.RLock()
+
 
 class PiiKind(StrEnum):
     """The kinds of personal data that quotes must not show."""
@@ -192,9 +194,12 @@ def find_pii(text: str, *, lang: str, known_names: Iterable[str] = ()) -> list[S
     that is already a placeholder is never flagged.
     """
     spans = [*_emails(text), *_identity_codes(text), *_phones(text)]
-    names = [*_known_name_spans(text, lang, _normalise_names(known_names))]
-    if lang == "fi":
-        names.extend(_ner_names(text))
+    # Voikko handles (the common-word guard and the NER pipeline's) must not be used by two
+    # threads at once, and requests run in a thread pool.
+    with _VOIKKO_LOCK:
+        names = [*_known_name_spans(text, lang, _normalise_names(known_names))]
+        if lang == "fi":
+            names.extend(_ner_names(text))
     spans.extend(_outside_placeholders(text, names))
     return _merge(text, spans)
 
