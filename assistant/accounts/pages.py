@@ -13,6 +13,7 @@ from assistant.audit.service import record
 from assistant.db import SessionDep
 from assistant.errors import DomainError
 from assistant.web.i18n import gettext as _
+from assistant.web.i18n import translate_error
 from assistant.web.params import RowId
 from assistant.web.ratelimit import client_key
 from assistant.web.templating import render
@@ -132,7 +133,7 @@ def add_user(
         )
     except DomainError as exc:
         session.rollback()
-        message = _(exc.message) % exc.params if exc.params else _(exc.message)
+        message = translate_error(exc)
         return _users_page(
             request,
             session,

@@ -16,13 +16,10 @@ from assistant.errors import DomainError
 from assistant.jobs.models import Job, JobStatus
 from assistant.jobs.service import enqueue, wake
 from assistant.web.i18n import gettext as _
+from assistant.web.i18n import translate_error
 from assistant.web.templating import error_page, render
 
 router = APIRouter(prefix="/admin/models", include_in_schema=False)
-
-
-def _message(exc: DomainError) -> str:
-    return _(exc.message) % exc.params if exc.params else _(exc.message)
 
 
 def _running_retrain(session: Session) -> Job | None:
@@ -105,7 +102,7 @@ def compare(request: Request, session: SessionDep, who: AdminDep) -> Response:
     except DomainError as exc:
         if exc.status_code == 404:
             return error_page(request, _("Page not found"), 404)
-        return _page(request, session, who, 409, error=_message(exc))
+        return _page(request, session, who, 409, error=translate_error(exc))
     return render(
         request,
         "classifier/compare.html",
@@ -122,7 +119,7 @@ async def activate(request: Request, session: SessionDep, who: AdminDep) -> Resp
     try:
         activation = versions.activate(models_dir, version)
     except DomainError as exc:
-        return _page(request, session, who, exc.status_code, error=_message(exc))
+        return _page(request, session, who, exc.status_code, error=translate_error(exc))
     record(
         session,
         actor=who.user,
@@ -144,7 +141,7 @@ def rollback(request: Request, session: SessionDep, who: AdminDep) -> Response:
     try:
         version = versions.rollback(models_dir)
     except DomainError as exc:
-        return _page(request, session, who, exc.status_code, error=_message(exc))
+        return _page(request, session, who, exc.status_code, error=translate_error(exc))
     record(
         session,
         actor=who.user,

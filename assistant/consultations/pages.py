@@ -14,7 +14,7 @@ from assistant.db import SessionDep
 from assistant.errors import DomainError
 from assistant.feedback.enums import Stakeholder
 from assistant.jobs.service import wake
-from assistant.web.i18n import current_locale
+from assistant.web.i18n import current_locale, translate_error
 from assistant.web.i18n import gettext as _
 from assistant.web.params import RowId
 from assistant.web.templating import error_page, render
@@ -31,10 +31,6 @@ def _upload_limit(request: Request) -> int:
 
 def _megabytes(size: int) -> str:
     return format_decimal(size / 2**20, "#,##0.#", locale=current_locale.get())
-
-
-def _message(exc: DomainError) -> str:
-    return _(exc.message) % exc.params if exc.params else _(exc.message)
 
 
 def _list(request: Request, session, who, status_code: int = 200, **extra) -> Response:
@@ -66,7 +62,12 @@ async def create(request: Request, session: SessionDep, who: PreparerDep) -> Res
     except DomainError as exc:
         session.rollback()
         return _list(
-            request, session, who, 422, form=form, errors={exc.field or "form": _message(exc)}
+            request,
+            session,
+            who,
+            422,
+            form=form,
+            errors={exc.field or "form": translate_error(exc)},
         )
     return RedirectResponse(f"/workspace/sessions/{row.id}", status_code=303)
 
@@ -117,7 +118,7 @@ async def update(
             session_id,
             422,
             form=form,
-            errors={exc.field or "form": _message(exc)},
+            errors={exc.field or "form": translate_error(exc)},
         )
     return RedirectResponse(f"/workspace/sessions/{session_id}?saved=1", status_code=303)
 
@@ -145,7 +146,7 @@ async def upload(
         )
     except ImportFileError as exc:
         session.rollback()
-        return _detail(request, session, who, session_id, 422, upload_error=_message(exc))
+        return _detail(request, session, who, session_id, 422, upload_error=translate_error(exc))
     except DomainError:
         return error_page(request, _("Page not found"), 404)
     return RedirectResponse(f"/workspace/imports/{stored.id}", status_code=303)
@@ -167,11 +168,11 @@ def _preview_page(
         mapping = service.mapping_from(params, table_preview.table)
         result = service.preview(session, stored, mapping)
     except ImportFileError as exc:
-        return error_page(request, _("The file cannot be read"), 422, _message(exc))
+        return error_page(request, _("The file cannot be read"), 422, translate_error(exc))
     except DomainError as exc:
         if exc.status_code == 404:
             return error_page(request, _("Page not found"), 404)
-        result, error = table_preview, _message(exc)
+        result, error = table_preview, translate_error(exc)
         status_code = 422
     context = {
         "stored": stored,
@@ -223,6 +224,6 @@ def start(
         session.rollback()
         if exc.status_code == 404:
             return error_page(request, _("Page not found"), 404)
-        return _preview_page(request, session, who, file_id, params, 422, _message(exc))
+        return _preview_page(request, session, who, file_id, params, 422, translate_error(exc))
     wake()
     return RedirectResponse(f"/workspace/jobs/{job.id}", status_code=303)

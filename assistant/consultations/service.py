@@ -106,6 +106,17 @@ def get_session(session: Session, session_id: int) -> ConsultationSession:
     return row
 
 
+def newest_first(session: Session) -> list[ConsultationSession]:
+    """Every session, the most recent first (for filters and lists)."""
+    return list(
+        session.exec(
+            select(ConsultationSession).order_by(
+                col(ConsultationSession.held_on).desc(), col(ConsultationSession.id).desc()
+            )
+        ).all()
+    )
+
+
 def sessions_with_counts(session: Session) -> list[tuple[ConsultationSession, int]]:
     """Every session, newest first, with its number of comments."""
     counts = dict(
@@ -115,12 +126,7 @@ def sessions_with_counts(session: Session) -> list[tuple[ConsultationSession, in
             .group_by(Comment.consultation_id)
         ).all()
     )
-    rows = session.exec(
-        select(ConsultationSession).order_by(
-            col(ConsultationSession.held_on).desc(), col(ConsultationSession.id).desc()
-        )
-    ).all()
-    return [(row, int(counts.get(row.id, 0))) for row in rows]
+    return [(row, int(counts.get(row.id, 0))) for row in newest_first(session)]
 
 
 def store_upload(

@@ -17,7 +17,7 @@ from assistant.dialogues.enums import EventKind
 from assistant.dialogues.exports import registrations_csv, registrations_xlsx
 from assistant.dialogues.models import Event, EventCreate, EventUpdate
 from assistant.errors import DomainError
-from assistant.web.i18n import current_locale
+from assistant.web.i18n import current_locale, translate_error
 from assistant.web.i18n import gettext as _
 from assistant.web.params import EventId
 from assistant.web.templating import error_page, render
@@ -177,7 +177,7 @@ async def act(
         )
     except DomainError as exc:
         session.rollback()
-        message = _(exc.message) % exc.params if exc.params else _(exc.message)
+        message = translate_error(exc)
         return _detail(request, session, event_id, csrf, message=message)
     return RedirectResponse(f"/admin/events/{event_id}", status_code=303)
 

@@ -80,8 +80,9 @@ class Created(BaseModel):
 
 def _error(exc: DomainError) -> JSONResponse:
     from assistant.web.i18n import gettext as _
+    from assistant.web.i18n import translate_error
 
-    message = _(exc.message) % exc.params if exc.params else _(exc.message)
+    message = translate_error(exc)
     body: dict[str, Any] = {"detail": message}
     if getattr(exc, "errors", None):
         body["errors"] = {  # type: ignore[attr-defined]

@@ -18,17 +18,13 @@ from assistant.dialogues.service import EventNotFound
 from assistant.dialogues.validation import REGISTRATION_FIELDS, FormInvalid
 from assistant.errors import DomainError
 from assistant.feedback.models import utcnow
-from assistant.web.i18n import current_locale
+from assistant.web.i18n import current_locale, translate_error
 from assistant.web.i18n import gettext as _
 from assistant.web.params import EventId, SlotIdForm
 from assistant.web.ratelimit import public_post_limit
 from assistant.web.templating import error_page, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _translate(exc: DomainError) -> str:
-    return _(exc.message) % exc.params if exc.params else _(exc.message)
 
 
 def _event_page(request: Request, session, event, **extra: Any) -> HTMLResponse:
@@ -101,7 +97,7 @@ def event_page(request: Request, session: SessionDep, event_id: EventId) -> HTML
     try:
         event = service.get_event(session=session, event_id=event_id)
     except DomainError as exc:
-        return error_page(request, _("Page not found"), 404, _translate(exc))
+        return error_page(request, _("Page not found"), 404, translate_error(exc))
     prefill = {
         k: request.query_params.get(k, "") for k in ("organisation_name", "organisation_type")
     }
@@ -132,7 +128,7 @@ def _register(request: Request, session, event_id: int, form_values: dict[str, s
             event_url=event_url(request, event_id),
         )
     except EventNotFound as exc:
-        return error_page(request, _("Page not found"), 404, _translate(exc))
+        return error_page(request, _("Page not found"), 404, translate_error(exc))
     except FormInvalid as exc:
         session.rollback()
         event = service.get_event(session=session, event_id=event_id)
@@ -143,7 +139,7 @@ def _register(request: Request, session, event_id: int, form_values: dict[str, s
     except DomainError as exc:
         session.rollback()
         event = service.get_event(session=session, event_id=event_id)
-        return _event_page(request, session, event, form=form_values, message=_translate(exc))
+        return _event_page(request, session, event, form=form_values, message=translate_error(exc))
     return RedirectResponse(f"/registrations/{secret}?new=1", status_code=303)
 
 
@@ -151,7 +147,7 @@ def _registration_page(request: Request, session, secret: str, **extra: Any) -> 
     try:
         registration = service.registration_for_secret(session=session, secret=secret)
     except DomainError as exc:
-        return error_page(request, _("Link not valid"), 404, _translate(exc))
+        return error_page(request, _("Link not valid"), 404, translate_error(exc))
     event = service.get_event(session=session, event_id=registration.event_id, public=False)
     slots = (
         service.slots_of(session=session, event_id=event.id) if event.kind == "one_to_one" else []
@@ -188,7 +184,7 @@ def cancel(request: Request, session: SessionDep, secret: str) -> Response:
             session=session, secret=secret, event_url=event_url(request, registration.event_id)
         )
     except DomainError as exc:
-        return error_page(request, _("Link not valid"), 404, _translate(exc))
+        return error_page(request, _("Link not valid"), 404, translate_error(exc))
     return RedirectResponse(f"/registrations/{secret}", status_code=303)
 
 
@@ -198,5 +194,5 @@ def book(request: Request, session: SessionDep, secret: str, slot_id: SlotIdForm
     try:
         service.book_slot(session=session, secret=secret, slot_id=slot_id)
     except DomainError as exc:
-        return _registration_page(request, session, secret, message=_translate(exc))
+        return _registration_page(request, session, secret, message=translate_error(exc))
     return RedirectResponse(f"/registrations/{secret}", status_code=303)

@@ -14,7 +14,7 @@ from assistant.feedback import conversation as chat
 from assistant.feedback.enums import CHAT_STAKEHOLDERS, PRODUCER_STAKEHOLDERS, ChatState
 from assistant.feedback.models import Comment, Conversation
 from assistant.feedback.service import comments_of, conversation_for_secret, withdraw_comment
-from assistant.web.i18n import current_locale
+from assistant.web.i18n import current_locale, translate_error
 from assistant.web.i18n import gettext as _
 from assistant.web.ratelimit import public_post_limit
 from assistant.web.templating import error_page, render
@@ -118,7 +118,7 @@ def _upcoming_for_producers(session) -> list:
 
 
 def _error(request, session, conversation, exc: InvalidInput, form: dict[str, Any]) -> HTMLResponse:
-    message = _(exc.message) % exc.params if exc.params else _(exc.message)
+    message = translate_error(exc)
     return _page(
         request, session, conversation, error={"field": exc.field, "message": message}, form=form
     )

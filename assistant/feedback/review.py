@@ -49,10 +49,12 @@ class ReviewFilters:
     def query_items(self) -> dict[str, str]:
         """The filters as query parameters (for links that keep them)."""
         items: dict[str, str] = {}
-        for name in ("category", "stakeholder", "lang", "status", "q"):
+        for name in ("category", "stakeholder", "status", "q"):
             value = getattr(self, name)
             if value:
                 items[name] = value
+        if self.lang:  # not "lang": that parameter switches the interface's language
+            items["in_lang"] = self.lang
         if self.consultation_id:
             items["session"] = str(self.consultation_id)
         if self.min_confidence is not None:

@@ -1,22 +1,25 @@
 """The preparers' review pages: the filtered list, a comment's page with its actions, agreement."""
 
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from assistant.accounts.models import User
 from assistant.accounts.web import PreparerDep
 from assistant.classifier.categories import CATEGORY_KEYS
+from assistant.consultations import service as consultations_service
 from assistant.consultations.models import ConsultationSession
 from assistant.db import SessionDep
 from assistant.errors import DomainError
 from assistant.feedback import review
 from assistant.feedback.enums import CommentStatus, Stakeholder
+from assistant.summaries.masking import has_pii
 from assistant.web.i18n import gettext as _
+from assistant.web.i18n import translate_error
+from assistant.web.params import optional_date
 from assistant.web.templating import error_page, render
 
 router = APIRouter(include_in_schema=False)
@@ -29,13 +32,6 @@ def _int(value: str | None, low: int, high: int) -> int | None:
     except ValueError:
         return None
     return number if number is not None and low <= number <= high else None
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def filters_from(params) -> review.ReviewFilters:
@@ -54,25 +50,15 @@ def filters_from(params) -> review.ReviewFilters:
         status=status if status in {s.value for s in CommentStatus} else None,
         min_confidence=None if min_conf is None else min_conf / 100,
         max_confidence=None if max_conf is None else max_conf / 100,
-        date_from=_date(params.get("from")),
-        date_to=_date(params.get("to")),
+        date_from=optional_date(params.get("from")),
+        date_to=optional_date(params.get("to")),
         q=(params.get("q") or "").strip()[:200] or None,
         sort=params.get("sort") if params.get("sort") in review.SORTS else "newest",
     )
 
 
 def _query(filters: review.ReviewFilters) -> str:
-    items = filters.query_items()
-    if filters.lang:
-        items.pop("lang", None)
-        items["in_lang"] = filters.lang
-    return urlencode(items)
-
-
-def _sessions(session: Session) -> list[ConsultationSession]:
-    return list(
-        session.exec(select(ConsultationSession).order_by(ConsultationSession.held_on.desc())).all()  # type: ignore[attr-defined]
-    )
+    return urlencode(filters.query_items())
 
 
 @router.get("/workspace", response_class=HTMLResponse)
@@ -98,7 +84,7 @@ def comments(request: Request, session: SessionDep, who: PreparerDep) -> Respons
             "page": page,
             "f": filters,
             "query": query,
-            "sessions": _sessions(session),
+            "sessions": consultations_service.newest_first(session),
             "categories": CATEGORY_KEYS,
             "stakeholders": list(Stakeholder),
             "statuses": list(CommentStatus),
@@ -117,8 +103,6 @@ def _comment_page(
     )
     reviewer = session.get(User, comment.reviewed_by_id) if comment.reviewed_by_id else None
     filters = filters_from(request.query_params)
-    from assistant.summaries.masking import has_pii
-
     context = {
         "comment": comment,
         "pii": sorted(has_pii(comment.text, comment.lang)),
@@ -194,7 +178,7 @@ def act(
     except DomainError as exc:
         session.rollback()
         session.refresh(comment)
-        message = _(exc.message) % exc.params if exc.params else _(exc.message)
+        message = translate_error(exc)
         return _comment_page(
             request, session, who, comment, 422, errors={exc.field or "form": message}
         )

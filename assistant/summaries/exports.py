@@ -4,8 +4,6 @@ Personal identity codes never leave in an export: they are replaced by a placeho
 export's language. (Other personal data stays: the file is the preparers' working copy.)
 """
 
-import re
-
 from sqlmodel import Session, col, select
 
 from assistant.classifier.categories import category
@@ -14,27 +12,10 @@ from assistant.feedback.models import Comment
 from assistant.feedback.texts import STAKEHOLDER_LABELS
 from assistant.i18n import translations
 from assistant.spreadsheets import to_csv, to_xlsx
-from assistant.summaries.masking import PLACEHOLDERS, PiiKind, find_pii
+from assistant.summaries.masking import mask_identity_codes
 from assistant.summaries.service import SummaryFilters, comment_query
 
 __all__ = ["comment_rows", "to_csv", "to_xlsx"]
-
-# Six digits, a century sign and three digits: what every identity code looks like; a cheap test
-# before the full check.
-_IDENTITY_CODE_HINT = re.compile(r"\d{6}[-+A-FYXWVU]\d{3}", re.IGNORECASE)
-
-
-def _without_identity_codes(text: str, lang: str) -> str:
-    """The text with every personal identity code replaced."""
-    if not _IDENTITY_CODE_HINT.search(text):
-        return text
-    # Identity codes are found the same way in every language; "en" spares the Finnish name
-    # model, which only finds names (and names are not taken out of an export).
-    spans = [s for s in find_pii(text, lang="en") if s.kind is PiiKind.IDENTITY_CODE]
-    placeholder = PLACEHOLDERS.get(lang, PLACEHOLDERS["fi"])[PiiKind.IDENTITY_CODE]
-    for span in reversed(spans):
-        text = text[: span.start] + placeholder + text[span.end :]
-    return text
 
 
 def comment_rows(session: Session, filters: SummaryFilters, lang: str) -> list[list[object]]:
@@ -84,7 +65,7 @@ def comment_rows(session: Session, filters: SummaryFilters, lang: str) -> list[l
                     category(c.submitter_label).text("name", lang) if c.submitter_label else "",
                     ", ".join(category(k).text("name", lang) for k in c.secondary_labels or []),
                     c.status,
-                    _without_identity_codes(c.text, lang),
+                    mask_identity_codes(c.text, placeholder_lang=lang),
                 ]
             )
     return rows

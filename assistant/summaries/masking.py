@@ -227,6 +227,14 @@ def mask(
     return text
 
 
+def mask_identity_codes(text: str, *, placeholder_lang: str) -> str:
+    """The text with only its personal identity codes replaced (for exports that keep the rest)."""
+    spans = list(_identity_codes(text))
+    if not spans:
+        return text
+    return _replace(text, spans, PLACEHOLDERS.get(placeholder_lang, PLACEHOLDERS["en"]))
+
+
 def has_pii(text: str, lang: str, *, known_names: Iterable[str] = ()) -> set[PiiKind]:
     """The kinds of personal data a text contains, for flagging comments to preparers."""
     return {span.kind for span in find_pii(text, lang=lang, known_names=known_names)}

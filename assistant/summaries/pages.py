@@ -3,7 +3,6 @@
 import hashlib
 import threading
 from collections import OrderedDict
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,6 +14,7 @@ from sqlmodel import Session, col, select
 from assistant.accounts.web import PreparerDep
 from assistant.audit.service import record
 from assistant.classifier.categories import CATEGORY_KEYS
+from assistant.consultations import service as consultations_service
 from assistant.consultations.models import ConsultationSession
 from assistant.db import SessionDep
 from assistant.feedback.enums import Stakeholder
@@ -23,6 +23,7 @@ from assistant.summaries import exports, report
 from assistant.summaries.models import ReportVersion
 from assistant.summaries.service import Summary, SummaryFilters, build_summary
 from assistant.web.i18n import gettext as _
+from assistant.web.params import optional_date
 from assistant.web.templating import error_page, render
 
 router = APIRouter(prefix="/workspace", include_in_schema=False)
@@ -32,21 +33,14 @@ _cache_lock = threading.Lock()
 CACHE_SIZE = 8
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def filters_from(params) -> SummaryFilters:
     """Summary filters from query parameters; values that do not parse are left out."""
     session_id = params.get("session", "")
     stakeholder = params.get("stakeholder")
     lang = params.get("in_lang")
     return SummaryFilters(
-        date_from=_date(params.get("from")),
-        date_to=_date(params.get("to")),
+        date_from=optional_date(params.get("from")),
+        date_to=optional_date(params.get("to")),
         consultation_id=int(session_id) if session_id.isdigit() and len(session_id) < 10 else None,
         stakeholder=stakeholder if stakeholder in {s.value for s in Stakeholder} else None,
         lang=lang if lang in REPORT_LANGS else None,
@@ -90,14 +84,6 @@ def summary_for(session: Session, filters: SummaryFilters, lang: str) -> Summary
     return summary
 
 
-def _sessions(session: Session) -> list[ConsultationSession]:
-    return list(
-        session.exec(
-            select(ConsultationSession).order_by(col(ConsultationSession.held_on).desc())
-        ).all()
-    )
-
-
 @router.get("/summary", response_class=HTMLResponse)
 def summary_page(request: Request, session: SessionDep, who: PreparerDep) -> Response:
     """The summary with its filters, charts, tables, downloads and approved versions."""
@@ -114,7 +100,7 @@ def summary_page(request: Request, session: SessionDep, who: PreparerDep) -> Res
             "s": summary,
             "f": filters,
             "query": urlencode(filters.query_items()),
-            "sessions": _sessions(session),
+            "sessions": consultations_service.newest_first(session),
             "stakeholders": list(Stakeholder),
             "categories": CATEGORY_KEYS,
             "report_langs": REPORT_LANGS,
@@ -273,7 +259,7 @@ def ask_page(request: Request, session: SessionDep, who: PreparerDep) -> Respons
             "answer": answer,
             "category": category_key,
             "f": filters,
-            "sessions": _sessions(session),
+            "sessions": consultations_service.newest_first(session),
             "stakeholders": list(Stakeholder),
             "categories": CATEGORY_KEYS,
             "report_langs": REPORT_LANGS,

@@ -61,3 +61,8 @@ def choose_locale(query: str | None, cookie: str | None, accept_language: str | 
         if candidate in LOCALES:
             return candidate
     return negotiate(accept_language) or DEFAULT_LOCALE
+
+
+def translate_error(exc) -> str:
+    """A DomainError's message in the request's language, with its parameters filled in."""
+    return gettext(exc.message) % exc.params if exc.params else gettext(exc.message)
