@@ -74,11 +74,11 @@ def test_whole_conversation_by_keyboard(live_server, browser, shoot, lang, width
     _press_button(page, texts["start"])
     assert page.locator("html").get_attribute("lang") == lang
     # Focus lands on the step's first control, so the keyboard user can answer at once.
-    assert page.evaluate("document.activeElement.id") == "organisation"
+    expect(page.locator("#organisation")).to_be_focused()
     page.keyboard.press("Tab")  # from the organisation field into the group choice
     page.get_by_label(texts["who"], exact=True).check()
     _press_button(page, texts["continue"])
-    assert page.evaluate("document.activeElement.id") == "text"
+    expect(page.locator("#text")).to_be_focused()
     page.keyboard.type(comment)
     _press_button(page, texts["send"])
     assert page.locator("#chat-announcer").get_attribute("aria-live") == "polite"

@@ -120,7 +120,7 @@ def stored_comment(db_url: str, reference: str) -> Comment:
 def sign_in(page, base: str, email: str, lang: str = "fi") -> None:
     """Type the email and password as a person would and press Enter."""
     page.goto(f"{base}/sign-in?lang={lang}")
-    assert page.evaluate("document.activeElement.id") == "email"  # autofocus
+    expect(page.locator("#email")).to_be_focused()  # autofocus
     page.keyboard.type(email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
