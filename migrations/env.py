@@ -10,6 +10,14 @@ from assistant.settings import get_settings
 import_all_models()
 target_metadata = SQLModel.metadata
 
+# Indexes that live only in PostgreSQL (migration 0006's trigram indexes) and have no model
+# counterpart: autogenerate must not propose to drop them.
+DATABASE_ONLY_INDEXES = frozenset({"ix_comment_text_trgm", "ix_comment_organisation_trgm"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
+
 
 def run_migrations_offline() -> None:
     context.configure(
@@ -17,6 +25,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -34,7 +43,12 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # Batch mode lets ALTER TABLE work on SQLite by copying tables.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

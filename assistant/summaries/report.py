@@ -20,11 +20,24 @@ from assistant.summaries.service import Quote, Summary
 
 
 @dataclass
+class Chart:
+    """A bar chart: its caption, its bars (label, count), the axis label and a text alternative."""
+
+    caption: str
+    bars: list[tuple[str, int]]
+    axis_label: str
+    alt: str
+    note: str = ""
+
+
+@dataclass
 class Section:
-    """A heading with paragraphs, bullet points and quotes."""
+    """A heading with paragraphs, a chart, bullet points and quotes."""
 
     heading: str
     paragraphs: list[str] = field(default_factory=list)
+    chart: Chart | None = None
+    more: list[str] = field(default_factory=list)  # paragraphs after the chart
     bullets: list[str] = field(default_factory=list)
     quotes: list[tuple[str, str]] = field(default_factory=list)  # (text, source)
 
@@ -37,6 +50,7 @@ class Outline:
     notice: str
     opening: list[str]
     overview: list[str]
+    overview_chart: Chart | None
     sections: list[Section]
     table_title: str
     table_header: tuple[str, str]
@@ -76,6 +90,20 @@ def _source(lang: str, quote: Quote) -> str:
     return f"{quote.body or _group(lang, quote.stakeholder)}, {quote.reference}"
 
 
+def _chart(
+    lang: str, number: int, title: str, bars: list[tuple[str, int]], note: str = ""
+) -> Chart:
+    _ = translations(lang).gettext
+    return Chart(
+        caption=_("Figure %(num)s. %(title)s") % {"num": number, "title": title},
+        bars=bars,
+        axis_label=_("Comments"),
+        alt=_("Bar chart: %(bars)s.") % {"bars": "; ".join(f"{label} {n}" for label, n in bars)}
+        + (f" {note}" if note else ""),
+        note=note,
+    )
+
+
 def outline(summary: Summary, lang: str) -> Outline:
     """Everything the report says, in one language."""
     t = translations(lang)
@@ -111,6 +139,16 @@ def outline(summary: Summary, lang: str) -> Outline:
         + f" ({_percent(lang, c.share)})"
         for i, c in enumerate(summary.categories, start=1)
     ]
+    figures = 0
+    overview_chart = None
+    if summary.total:
+        figures += 1
+        overview_chart = _chart(
+            lang,
+            figures,
+            _("Comments by category"),
+            [(category(c.key).text("name", lang), c.n) for c in summary.categories],
+        )
     flagged = {
         (row.group, cell.category): cell
         for row in summary.crosstab.rows
@@ -132,6 +170,21 @@ def outline(summary: Summary, lang: str) -> Outline:
             )
             % {"num": c.n, "share": _percent(lang, c.share)}
         )
+        # Groups under SMALL_CELL are left out of the chart: a bar's length would tell their count.
+        shown = [(_group(lang, g), n) for g, n, _s in c.groups if n >= SMALL_CELL]
+        if shown:
+            figures += 1
+            hidden = len(shown) < len(c.groups)
+            section.chart = _chart(
+                lang,
+                figures,
+                _("%(category)s: comments by stakeholder group")
+                % {"category": category(c.key).text("name", lang)},
+                shown,
+                _("Groups with fewer than %(num)s comments are not shown.") % {"num": SMALL_CELL}
+                if hidden
+                else "",
+            )
         top = c.groups[:3]
         if top:
             section.paragraphs.append(
@@ -156,13 +209,11 @@ def outline(summary: Summary, lang: str) -> Outline:
                     }
                 )
         if c.terms_for(lang):
-            section.paragraphs.append(
+            section.more.append(
                 _("Key terms: %(terms)s.") % {"terms": ", ".join(c.terms_for(lang)[:8])}
             )
         if len(c.themes) > 1:
-            section.paragraphs.append(
-                _("The comments form %(num)s sub-themes:") % {"num": len(c.themes)}
-            )
+            section.more.append(_("The comments form %(num)s sub-themes:") % {"num": len(c.themes)})
             section.bullets = [
                 ", ".join(theme.terms[:5])
                 + " ("
@@ -183,6 +234,7 @@ def outline(summary: Summary, lang: str) -> Outline:
         % {"date": format_date(summary.generated_at, "long", locale=lang), "num": total},
         opening=opening,
         overview=overview,
+        overview_chart=overview_chart,
         sections=sections,
         table_title=_("Table 1. Stakeholder groups and consultation sessions"),
         table_header=(_("Stakeholder group"), _("Consultation sessions")),
@@ -210,7 +262,7 @@ def markdown(summary: Summary, lang: str) -> str:
     lines += [*o.overview, ""]
     for section in o.sections:
         lines += [f"## {section.heading}", ""]
-        for paragraph in section.paragraphs:
+        for paragraph in section.paragraphs + section.more:
             lines += [paragraph, ""]
         if section.bullets:
             lines += [f"- {b}" for b in section.bullets] + [""]
@@ -228,8 +280,27 @@ def markdown(summary: Summary, lang: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _add_chart(document, chart: Chart) -> None:
+    """The chart as a picture with its text alternative, then its caption in Word's Caption style."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    from assistant.summaries.charts import bar_chart_png
+
+    png = bar_chart_png(chart.bars, axis_label=chart.axis_label)
+    picture = document.add_paragraph()
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    shape = picture.add_run().add_picture(io.BytesIO(png), width=Cm(14))
+    # Word reads a picture's alternative text from wp:docPr/@descr; python-docx has no setter.
+    shape._inline.docPr.set("descr", chart.alt)
+    shape._inline.docPr.set("title", chart.caption)
+    caption = f"{chart.caption}. {chart.note}" if chart.note else chart.caption
+    document.add_paragraph(caption, style="Caption")
+
+
 def docx(summary: Summary, lang: str) -> bytes:
-    """The report as a Word document with real heading, quote and table styles."""
+    """The report as a Word document with real heading, caption, quote and table styles, and a
+    bar chart of the categories and of each category's stakeholder groups."""
     from docx import Document
     from docx.shared import Pt
 
@@ -244,9 +315,15 @@ def docx(summary: Summary, lang: str) -> bytes:
         document.add_paragraph(paragraph)
     for line in o.overview:
         document.add_paragraph(line.split(". ", 1)[1], style="List Number")
+    if o.overview_chart:
+        _add_chart(document, o.overview_chart)
     for section in o.sections:
         document.add_heading(section.heading, level=1)
         for paragraph in section.paragraphs:
+            document.add_paragraph(paragraph)
+        if section.chart:
+            _add_chart(document, section.chart)
+        for paragraph in section.more:
             document.add_paragraph(paragraph)
         for bullet in section.bullets:
             document.add_paragraph(bullet, style="List Bullet")

@@ -10,13 +10,15 @@ import csv
 import html
 import io
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 import pytest
 from babel.dates import format_date
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
+from PIL import Image
 from sqlmodel import col, select
 
 from assistant.audit.models import AuditEntry
@@ -137,6 +139,63 @@ def test_the_word_document_has_the_shape_of_the_county_summaries(
     if lang == "fi":
         elderly = ["Vanhusneuvoston kokouskäsittely (17.9.2024)"]  # as in seed 003
         assert (_group("fi", "influence_body"), elderly) in rows
+
+
+FIGURE = {"fi": "Kuvio", "sv": "Figur", "en": "Figure"}
+
+
+def _pictures(document) -> list[tuple[Image.Image, str, str]]:
+    """Each picture in the document: the image, its text alternative, the caption below it."""
+    body = document.paragraphs
+    found = []
+    for i, paragraph in enumerate(body):
+        for blip in paragraph._p.xpath(".//a:blip"):
+            part = document.part.related_parts[blip.get(qn("r:embed"))]
+            image = Image.open(io.BytesIO(part.blob))
+            image.load()
+            (doc_pr,) = paragraph._p.xpath(".//wp:docPr")
+            assert body[i + 1].style.name == "Caption"
+            found.append((image, doc_pr.get("descr"), body[i + 1].text))
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_word_document_draws_the_categories_and_each_categorys_groups(
+    summaries, comments, lang
+):
+    document = Document(io.BytesIO(report.docx(summaries[lang], lang)))
+    pictures = _pictures(document)
+    rows = list(comments.values())
+    label = {c.reference: c.final_label or c.predicted_label for c in rows}
+    by_category = Counter(label.values())
+    groups = {
+        key: Counter(c.stakeholder for c in rows if label[c.reference] == key)
+        for key in CATEGORY_KEYS
+    }
+    drawn = [key for key in CATEGORY_KEYS if any(n >= 5 for n in groups[key].values())]
+    assert drawn, "the dataset should have a group of five or more in some category"
+    assert len(pictures) == 1 + len(drawn)
+    assert len(document.inline_shapes) == len(pictures)
+    for number, (image, alt, caption) in enumerate(pictures, start=1):
+        assert image.format == "PNG" and image.width >= 1000, (image.format, image.size)
+        assert caption.startswith(f"{FIGURE[lang]} {number}. ")
+        assert alt  # the text alternative a screen reader reads
+    # Figure 1: every category with its count, in the text alternative as well.
+    _image, alt, _caption = pictures[0]
+    for key, name in zip(CATEGORY_KEYS, _names(lang), strict=True):
+        assert f"{name} {by_category.get(key, 0)}" in alt
+    # One figure per category: its groups with five or more comments, never a smaller group.
+    for key, (_image, alt, caption) in zip(drawn, pictures[1:], strict=True):
+        assert category(key).text("name", lang) in caption
+        bars = alt.split(": ", 1)[1]
+        for group, n in groups[key].items():
+            if n >= 5:
+                assert f"{_group(lang, group)} {n}" in bars
+            else:
+                assert f"{_group(lang, group)} " not in bars
+        small = any(0 < n < 5 for n in groups[key].values())
+        # The caption says so when groups were left out: "… Groups with fewer than 5 comments …".
+        assert small == ("5" in caption.split(". ", 1)[1]), caption
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
