@@ -31,10 +31,24 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+READ_ONLY = "vuoropuhe_read_only"
+
+
 def _begin_immediate(connection) -> None:
     # Take the write lock when the transaction starts, not at its first write: two transactions
     # that read and then write can then never deadlock, and a read-then-update rule is atomic.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that only looks (see `read_only`) begins deferred and takes no lock.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool for transactions that only read: on SQLite they begin deferred,
+    so a poller that finds nothing to do never holds the write lock. Elsewhere it changes nothing.
+    """
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def build_engine(url: str, *, begin_immediate: bool = True) -> Engine:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from assistant.db import read_only
 from assistant.feedback.models import utcnow
 from assistant.jobs.models import Job, JobStatus
 
@@ -64,12 +65,18 @@ def worker_name() -> str:
 
 
 def claim_next(engine: Engine, name: str, kinds: set[str] | None = None) -> Job | None:
-    """Claim the oldest queued job, or None when there is none (or another process won it)."""
-    with Session(engine, expire_on_commit=False) as session:
-        query = select(Job.id).where(Job.status == JobStatus.queued.value)
-        if kinds:
-            query = query.where(col(Job.kind).in_(kinds))
+    """Claim the oldest queued job, or None when there is none (or another process won it).
+
+    The look for candidates only reads, so an idle poll never takes SQLite's write lock.
+    """
+    query = select(Job.id).where(Job.status == JobStatus.queued.value)
+    if kinds:
+        query = query.where(col(Job.kind).in_(kinds))
+    with Session(read_only(engine)) as session:
         candidates = session.exec(query.order_by(col(Job.id)).limit(5)).all()
+    if not candidates:
+        return None
+    with Session(engine, expire_on_commit=False) as session:
         for job_id in candidates:
             won = session.execute(
                 update(Job)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.db import read_only
 from assistant.feedback.models import utcnow
 from assistant.outbox.models import OutboxMessage
 
@@ -125,14 +126,16 @@ def to_email(message: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
-def _claim(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
+def _claim(
+    session: Session, now: datetime, limit: int, *, lock: bool = True
+) -> list[OutboxMessage]:
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)  # type: ignore[arg-type]
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if lock and session.get_bind().dialect.name == "postgresql":
         # Several workers may run: each skips the rows another has locked.
         query = query.with_for_update(skip_locked=True)
     return list(session.exec(query).all())
@@ -143,6 +146,9 @@ def send_pending(
 ) -> dict[str, int]:
     """Send what is due, one message per transaction; failures back off exponentially."""
     sent = failed = 0
+    with Session(read_only(engine)) as session:  # an idle poll takes no write lock
+        if not _claim(session, utcnow(), 1, lock=False):
+            return {"sent": 0, "failed": 0}
     while True:
         with Session(engine) as session:
             batch = _claim(session, utcnow(), 1)
