@@ -2,6 +2,7 @@
 with a column mapping, and importing its rows as classified comments without duplicates."""
 
 import hashlib
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -194,26 +195,49 @@ def preview(session: Session, upload: ImportFile, mapping: Mapping | None = None
     table = read_table(upload.data, upload.filename)
     mapping = mapping or guess_mapping(table.columns)
     rows, errors = parse_rows(table, mapping)
-    existing_ids, existing_hashes = _existing_keys(session, upload.session_id)
-    duplicates = sum(1 for row in rows if _is_duplicate(row, existing_ids, existing_hashes))
+    known = _known_comments(session, upload.session_id)
+    duplicates = sum(1 for row in rows if known.seen(row))
     return Preview(table=table, mapping=mapping, rows=rows, errors=errors, duplicates=duplicates)
 
 
-def _existing_keys(session: Session, consultation_id: int) -> tuple[set[str], set[str]]:
+@dataclass
+class KnownComments:
+    """What a session already holds, to tell which rows of a file are already imported.
+
+    A row with an external id is known when a comment of the session has that id, or when a
+    comment imported earlier without ids has the same text (a file re-exported with an id column).
+    Each such comment without an id answers for one row only, so two rows with different ids and
+    the same short text ("Hyvä!") are not both dropped. A row without an id is known when any
+    comment of the session has the same text.
+    """
+
+    ids: set[str]
+    hashes: set[str]
+    unclaimed: Counter[str]  # texts of comments stored without an id, by how many are left
+
+    def seen(self, row: ImportRow) -> bool:
+        """Whether the row is already in the session (claims a comment without an id if so)."""
+        if not row.external_id:
+            return row.content_hash in self.hashes
+        if row.external_id in self.ids:
+            return True
+        if self.unclaimed[row.content_hash] > 0:
+            self.unclaimed[row.content_hash] -= 1
+            return True
+        return False
+
+
+def _known_comments(session: Session, consultation_id: int) -> KnownComments:
     rows = session.exec(
         select(Comment.external_id, Comment.content_hash).where(
             Comment.consultation_id == consultation_id
         )
     ).all()
-    ids = {external for external, _hash in rows if external}
-    hashes = {content for external, content in rows if content and not external}
-    return ids, hashes
-
-
-def _is_duplicate(row: ImportRow, ids: set[str], hashes: set[str]) -> bool:
-    if row.external_id:
-        return row.external_id in ids
-    return row.content_hash in hashes
+    return KnownComments(
+        ids={external for external, _hash in rows if external},
+        hashes={content for _external, content in rows if content},
+        unclaimed=Counter(content for external, content in rows if content and not external),
+    )
 
 
 def start_import(session: Session, upload: ImportFile, mapping: Mapping, *, actor: User) -> Job:
@@ -253,8 +277,8 @@ def import_rows(
     consultation = get_session(session, upload.session_id)
     table = read_table(upload.data, upload.filename)
     rows, errors = parse_rows(table, mapping)
-    ids, hashes = _existing_keys(session, consultation.id)
-    fresh = [row for row in rows if not _is_duplicate(row, ids, hashes)]
+    known = _known_comments(session, consultation.id)
+    fresh = [row for row in rows if not known.seen(row)]
     duplicates = len(rows) - len(fresh)
     session.rollback()  # end the read transaction: on SQLite it would hold the write lock
     classifier = get_classifier()

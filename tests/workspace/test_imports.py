@@ -610,6 +610,49 @@ def test_reimporting_the_same_file_adds_no_comments(preparer, workspace_app, db_
     assert len(comments_of(db_session, other)) == 4
 
 
+def test_files_with_and_without_an_id_column_recognise_each_others_comments(
+    preparer, workspace_app, db_session
+):
+    session_id = new_session(preparer, name="Järjestöjen kuuleminen", held_on="2024-10-02")
+    without_ids = (
+        "Kommentti\r\n"
+        "Pienet yhdistykset eivät jaksa täyttää sadan sivun tarjouspyyntöjä.\r\n"
+        "Kiitos!\r\n"
+    ).encode()
+    first = uploaded(preparer, session_id, "kuuleminen.csv", without_ids)
+    imported(preparer, workspace_app, first, text=0)
+    assert len(comments_of(db_session, session_id)) == 2
+
+    # The survey tool's re-export, now with its answer ids: the two known answers are not new,
+    # but a second, different respondent who also wrote only "Kiitos!" is.
+    with_ids = (
+        "Tunnus;Kommentti\r\n"
+        "A-17;Pienet yhdistykset eivät jaksa täyttää sadan sivun tarjouspyyntöjä.\r\n"
+        "A-18;Kiitos!\r\n"
+        "A-19;Kiitos!\r\n"
+    ).encode()
+    second = uploaded(preparer, session_id, "kuuleminen-tunnuksin.csv", with_ids)
+    preview = text_of(preparer.client.get(f"/workspace/imports/{second}?text=1&external_id=0"))
+    assert "3 rows: 1 ready to import, 2 already in this session, 0 with errors." in preview
+    job_id = imported(preparer, workspace_app, second, text=1, external_id=0)
+    facts = job_facts(preparer.client.get(f"/workspace/jobs/{job_id}"))
+    assert facts["Comments imported and classified"] == "1"
+    assert facts["Already in the session (skipped)"] == "2"
+    stored = comments_of(db_session, session_id)
+    assert [(c.external_id, c.text) for c in stored] == [
+        (None, "Pienet yhdistykset eivät jaksa täyttää sadan sivun tarjouspyyntöjä."),
+        (None, "Kiitos!"),
+        ("A-19", "Kiitos!"),
+    ]
+
+    # And back: the file without ids adds nothing either.
+    third = uploaded(preparer, session_id, "kuuleminen.csv", without_ids)
+    job_id = imported(preparer, workspace_app, third, text=0)
+    facts = job_facts(preparer.client.get(f"/workspace/jobs/{job_id}"))
+    assert facts["Comments imported and classified"] == "0"
+    assert len(comments_of(db_session, session_id)) == 3
+
+
 def test_starting_the_same_import_twice_runs_it_once(preparer, workspace_app, db_session):
     session_id = new_session(preparer)
     file_id = uploaded(preparer, session_id, "kokous.csv", CP1252_CSV)
