@@ -222,11 +222,17 @@ def test_preparer_records_a_session_and_imports_its_comments(
     expect(page.locator("#f-session")).to_have_value(str(session_id))
     rows = page.locator("table.review-table tbody tr")
     expect(rows).to_have_count(3)
+    expect(page.locator("details.more-filters")).to_have_attribute("open", "")
+    expect(page.locator("details.more-filters summary")).to_have_text(
+        "Lisää suodattimia (1 käytössä)"
+    )
     texts = " ".join(rows.all_inner_texts())
     for text, _body, _day in IMPORT_ROWS:
         assert text[:40] in texts
     # The same rows through the filter form itself.
     page.goto(f"{live_server}/workspace/comments")
+    expect(page.locator("#f-session")).to_be_hidden()  # folded under "Lisää suodattimia"
+    page.get_by_text("Lisää suodattimia", exact=True).click()
     page.locator("#f-session").select_option(str(session_id))
     page.get_by_role("button", name="Näytä", exact=True).click()
     expect(page.locator("table.review-table tbody tr")).to_have_count(3)
