@@ -128,7 +128,9 @@ def measure(url: str) -> list[tuple[str, float, int]]:
                 review.ReviewFilters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 31)),
                 None,
             ),
-            ("text search “kotihoi”", review.ReviewFilters(q="kotihoi"), None),
+            ("text search “kotihoi” (common)", review.ReviewFilters(q="kotihoi"), None),
+            ("text search “kuraattor” (rare)", review.ReviewFilters(q="kuraattor"), None),
+            ("search by reference", review.ReviewFilters(q="vp-00abcd"), None),
         ]
         for name, filters, after in cases:
             page = review.review_page(session, filters, after=after)
