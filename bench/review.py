@@ -88,8 +88,8 @@ def median_ms(function) -> float:
     return statistics.median(times)
 
 
-def measure(url: str) -> list[tuple[str, float, int]]:
-    """(query, median ms, rows on the page) for each list query."""
+def measure(url: str, only: str = "") -> list[tuple[str, float, int]]:
+    """(query, median ms, rows on the page) for each list query (those whose name has `only`)."""
     engine = build_engine(url, begin_immediate=False)
     results = []
     with Session(engine) as session:
@@ -133,6 +133,8 @@ def measure(url: str) -> list[tuple[str, float, int]]:
             ("search by reference", review.ReviewFilters(q="vp-00abcd"), None),
         ]
         for name, filters, after in cases:
+            if only not in name:
+                continue
             page = review.review_page(session, filters, after=after)
             results.append(
                 (
@@ -152,6 +154,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
     tables = {}
+    without_trigrams: list[tuple[str, float, int]] = []
     with tempfile.TemporaryDirectory() as folder:
         if args.database in {"sqlite", "both"}:
             url = f"sqlite:///{folder}/review.sqlite3"
@@ -170,7 +173,17 @@ def main() -> None:
             url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
             try:
                 build(url, args.size)
+                with create_engine(url).connect() as connection:
+                    connection.execute(text("ANALYZE comment"))
+                    connection.commit()
                 tables["PostgreSQL"] = measure(url)
+                # The same searches on the same data without migration 0006's trigram indexes.
+                with create_engine(url).connect() as connection:
+                    connection.execute(text("DROP INDEX ix_comment_text_trgm"))
+                    connection.execute(text("DROP INDEX ix_comment_organisation_trgm"))
+                    connection.execute(text("ANALYZE comment"))
+                    connection.commit()
+                without_trigrams = measure(url, only="search")
             finally:
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -186,6 +199,22 @@ def main() -> None:
     for database, rows in tables.items():
         lines += [f"## {database}", "", "| query | median ms | rows |", "|---|---:|---:|"]
         lines += [f"| {name} | {ms:.1f} | {n} |" for name, ms, n in rows]
+        lines.append("")
+    if without_trigrams:
+        with_trigrams = {name: ms for name, ms, _n in tables["PostgreSQL"]}
+        lines += [
+            "## PostgreSQL text search with and without the trigram indexes",
+            "",
+            "The same database in the same run, before and after dropping migration 0006's GIN "
+            "indexes.",
+            "",
+            "| query | with (ms) | without (ms) | without ÷ with |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {name} | {with_trigrams[name]:.1f} | {ms:.1f} | {ms / with_trigrams[name]:.1f}× |"
+            for name, ms, _n in without_trigrams
+        ]
         lines.append("")
     (ROOT / "bench" / "REVIEW.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))

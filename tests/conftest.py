@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 
+import hypothesis
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -19,6 +20,11 @@ from assistant.classifier.registry import Classifier, get_classifier
 from assistant.db import build_engine
 from assistant.migrate import upgrade
 from assistant.settings import Settings, get_settings
+
+# The machines are shared and noisy: property tests check behaviour, never speed (that is bench/'s
+# job), so no example may fail for taking longer than Hypothesis's default 200 ms.
+hypothesis.settings.register_profile("vuoropuhe", deadline=None)
+hypothesis.settings.load_profile("vuoropuhe")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ASSISTANT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
