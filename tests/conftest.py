@@ -6,7 +6,7 @@ backend gets a fresh database per test session, built by the real Alembic migrat
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import hypothesis
 import pytest
@@ -25,6 +25,23 @@ from assistant.settings import Settings, get_settings
 # job), so no example may fail for taking longer than Hypothesis's default 200 ms.
 hypothesis.settings.register_profile("vuoropuhe", deadline=None)
 hypothesis.settings.load_profile("vuoropuhe")
+
+_FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def figures() -> Callable[[str], None]:
+    """Record a figure (requests acknowledged, cases run, routes checked) for the run's summary."""
+    return _FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The recorded figures at the end of the run, so a CI log shows what the tests measured."""
+    if _FIGURES:
+        terminalreporter.section("figures")
+        for line in dict.fromkeys(_FIGURES):  # a figure recorded on both databases once
+            terminalreporter.write_line(line)
+
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ASSISTANT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

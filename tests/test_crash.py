@@ -60,19 +60,21 @@ def _wait_up(base: str) -> None:
     raise AssertionError("server did not come back")
 
 
-def test_sigkill_under_load_loses_no_acknowledged_write(db_url, db_session):
+def test_sigkill_under_load_loses_no_acknowledged_write(db_url, db_session, figures):
     event = make_event(db_session, capacity=25)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     acknowledged_comments: list[str] = []
     acknowledged_registrations: list[int] = []
     stop = threading.Event()
+    sent = [0]
 
     async def writer(n: int) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
             i = 0
             while not stop.is_set():
                 i += 1
+                sent[0] += 1
                 try:
                     if n % 5 == 0:
                         body = {
@@ -146,4 +148,11 @@ def test_sigkill_under_load_loses_no_acknowledged_write(db_url, db_session):
         assert confirmed == stored_event.seats_taken <= stored_event.capacity
         if engine.dialect.name == "sqlite":
             assert session.exec(text("PRAGMA integrity_check")).one()[0] == "ok"
+        figures(
+            f"crash test ({engine.dialect.name}): {sent[0]} requests sent by {WRITERS} writers, "
+            f"{len(acknowledged_comments)} comments and {len(acknowledged_registrations)} "
+            f"registrations acknowledged, {KILLS} SIGKILLs and restarts survived, "
+            f"{len(acknowledged_comments) - len(stored)} acknowledged comments lost, "
+            f"{len(duplicates)} duplicated, {confirmed} of {stored_event.capacity} seats taken"
+        )
     engine.dispose()

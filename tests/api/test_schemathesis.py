@@ -22,9 +22,23 @@ app = create_app(make_test_settings(_url, admin_token=ADMIN))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
+_cases: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _count_cases(figures):
+    yield
+    operations = len(set(_cases))
+    figures(
+        f"schemathesis: {len(_cases)} generated cases over {operations} operations, "
+        "each without a server error and matching the schema"
+    )
+
+
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_fails_and_keeps_its_schema(case):
+    _cases.append(case.operation.label)
     case.call_and_validate(
         headers={"Authorization": f"Bearer {ADMIN}"},
         checks=[not_a_server_error, response_schema_conformance],

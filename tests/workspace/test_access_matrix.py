@@ -123,10 +123,14 @@ def snapshot(session: Session, models_dir: Path) -> dict[str, object]:
     return state
 
 
-def test_the_matrix_covers_every_workspace_and_admin_page(workspace_app):
+def test_the_matrix_covers_every_workspace_and_admin_page(workspace_app, figures):
     routes = page_routes(workspace_app)
     paths = {path for _method, path in routes}
-    print(f"access matrix: {len(routes)} method+path pairs over {len(paths)} paths")
+    posts = sum(1 for method, _path in routes if method == "POST")
+    figures(
+        f"access matrix: {len(routes)} method+path pairs over {len(paths)} paths "
+        f"({posts} POST), each tried anonymous, as preparer and as admin"
+    )
     assert len(routes) >= 20
     assert {
         "/workspace",
