@@ -218,6 +218,8 @@ class KnownComments:
     def seen(self, row: ImportRow) -> bool:
         """Whether the row is already in the session (claims a comment without an id if so)."""
         if not row.external_id:
+            if self.unclaimed[row.content_hash] > 0:
+                self.unclaimed[row.content_hash] -= 1
             return row.content_hash in self.hashes
         if row.external_id in self.ids:
             return True

@@ -1,7 +1,7 @@
 """The draft report, as Markdown and as a Word document, in Finnish, Swedish or English.
 
 Both are rendered from one outline (`outline()`), so the Markdown and the DOCX always say the
-same thing. The shape follows the county's feedback summaries: an opening paragraph with the
+same thing; where the DOCX draws a bar chart, the Markdown gives its caption and figures. The shape follows the county's feedback summaries: an opening paragraph with the
 counts, the five categories, one section per category with who raised it, its sub-themes and
 quotes (cited by reference code, attributed to a group or body), then Table 1 of the stakeholder
 groups and their sessions.
@@ -65,11 +65,65 @@ def _group(lang: str, key: str) -> str:
 SMALL_CELL = 5  # the report may be published: counts below this are not shown exactly
 
 
-def _count(lang: str, n: int) -> str:
-    """A group's count as the report shows it: under SMALL_CELL only as "fewer than 5"."""
-    if 0 < n < SMALL_CELL:
-        return translations(lang).gettext("fewer than %(num)s") % {"num": SMALL_CELL}
-    return str(n)
+def _suppress_line(counts: dict, line: list, hidden: set) -> bool:
+    """Hide the smallest shown counts of a line whose total is printed until the hidden ones add
+    up to 0 or at least SMALL_CELL; True when something more was hidden."""
+    hidden_sum = sum(counts[key] for key in line if key in hidden)
+    shown = sorted((counts[key], key) for key in line if key not in hidden and counts[key] > 0)
+    grew = False
+    while 0 < hidden_sum < SMALL_CELL and shown:
+        n, key = shown.pop(0)
+        hidden.add(key)
+        hidden_sum += n
+        grew = True
+    return grew
+
+
+def withheld(counts: list[tuple[str, int]]) -> set[str]:
+    """The groups whose counts the report does not show, out of counts whose total it prints.
+
+    First every group with 1 to SMALL_CELL − 1 comments. A single hidden count would be the total
+    minus the shown ones, so while the hidden counts add up to less than SMALL_CELL the smallest
+    shown group is hidden as well (secondary suppression, as in official statistics).
+    """
+    table = dict(counts)
+    hidden = {group for group, n in counts if 0 < n < SMALL_CELL}
+    _suppress_line(table, list(table), hidden)
+    return hidden
+
+
+def withheld_cells(summary: Summary) -> tuple[set[str], set[tuple[str, str]]]:
+    """The group totals and the (group, category) counts that the report does not show.
+
+    The report prints each category's total and each shown group's total, so the cells are
+    suppressed along both: in every category and in every group whose total is shown, the hidden
+    cells add up to 0 or at least SMALL_CELL, repeated until nothing changes. Subtracting shown
+    counts from a printed total then never yields a count under SMALL_CELL.
+    """
+    hidden_totals = withheld(summary.groups)
+    cells = {(g, c.key): n for c in summary.categories for g, n, _share in c.groups}
+    hidden = {cell for cell, n in cells.items() if 0 < n < SMALL_CELL}
+    lines = [[cell for cell in cells if cell[1] == c.key] for c in summary.categories]
+    lines += [
+        [cell for cell in cells if cell[0] == group]
+        for group, _n in summary.groups
+        if group not in hidden_totals
+    ]
+    while any([_suppress_line(cells, line, hidden) for line in lines]):
+        pass
+    return hidden_totals, hidden
+
+
+def _with_count(lang: str, group: str, n: int, hidden: bool) -> str:
+    """A group with its count as the report shows it: "Henkilöstö (12)", "Asukas (alle 5)", or the
+    name alone when the count is withheld only so that a small one cannot be worked out."""
+    name = _group(lang, group)
+    if not hidden:
+        return f"{name} ({n})"
+    if n < SMALL_CELL:
+        fewer = translations(lang).gettext("fewer than %(num)s") % {"num": SMALL_CELL}
+        return f"{name} ({fewer})"
+    return name
 
 
 def _percent(lang: str, value: float) -> str:
@@ -109,6 +163,7 @@ def outline(summary: Summary, lang: str) -> Outline:
     t = translations(lang)
     _, ngettext = t.gettext, t.ngettext
     total, sessions = summary.total, summary.session_count
+    hidden_totals, hidden_cells = withheld_cells(summary)
     opening = [
         ngettext(
             "The summary is based on a total of %(num)s comment",
@@ -129,7 +184,7 @@ def outline(summary: Summary, lang: str) -> Outline:
             _("The comments came from these stakeholder groups: %(groups)s.")
             % {
                 "groups": ", ".join(
-                    f"{_group(lang, key)} ({_count(lang, n)})" for key, n in summary.groups
+                    _with_count(lang, key, n, key in hidden_totals) for key, n in summary.groups
                 )
             }
         )
@@ -170,19 +225,19 @@ def outline(summary: Summary, lang: str) -> Outline:
             )
             % {"num": c.n, "share": _percent(lang, c.share)}
         )
-        # Groups under SMALL_CELL are left out of the chart: a bar's length would tell their count.
-        shown = [(_group(lang, g), n) for g, n, _s in c.groups if n >= SMALL_CELL]
+        # Withheld counts are left out of the chart: a bar's length would tell them.
+        shown = [(_group(lang, g), n) for g, n, _s in c.groups if (g, c.key) not in hidden_cells]
         if shown:
             figures += 1
-            hidden = len(shown) < len(c.groups)
             section.chart = _chart(
                 lang,
                 figures,
                 _("%(category)s: comments by stakeholder group")
                 % {"category": category(c.key).text("name", lang)},
                 shown,
-                _("Groups with fewer than %(num)s comments are not shown.") % {"num": SMALL_CELL}
-                if hidden
+                _("Small groups are not shown, so that no count under %(num)s can be worked out.")
+                % {"num": SMALL_CELL}
+                if len(shown) < len(c.groups)
                 else "",
             )
         top = c.groups[:3]
@@ -191,12 +246,13 @@ def outline(summary: Summary, lang: str) -> Outline:
                 _("It was raised most by: %(groups)s.")
                 % {
                     "groups": ", ".join(
-                        f"{_group(lang, g)} ({_count(lang, n)})" for g, n, _s in top
+                        _with_count(lang, g, n, (g, c.key) in hidden_cells) for g, n, _s in top
                     )
                 }
             )
         for (group, key), cell in sorted(flagged.items()):
-            if key == c.key:
+            # A share of a shown group total would tell a withheld count.
+            if key == c.key and (group, key) not in hidden_cells and group not in hidden_totals:
                 section.paragraphs.append(
                     _(
                         "%(group)s raised it clearly more often than the others: %(share)s of "
@@ -253,6 +309,11 @@ def _md_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+def _md_chart(chart: Chart) -> str:
+    """A chart in Markdown: its caption and the figures it draws, as its text alternative says."""
+    return f"*{_md_escape(chart.caption)}* – {_md_escape(chart.alt)}"
+
+
 def markdown(summary: Summary, lang: str) -> str:
     """The report as Markdown."""
     o = outline(summary, lang)
@@ -260,9 +321,15 @@ def markdown(summary: Summary, lang: str) -> str:
     for paragraph in o.opening:
         lines += [paragraph, ""]
     lines += [*o.overview, ""]
+    if o.overview_chart:
+        lines += [_md_chart(o.overview_chart), ""]
     for section in o.sections:
         lines += [f"## {section.heading}", ""]
-        for paragraph in section.paragraphs + section.more:
+        for paragraph in section.paragraphs:
+            lines += [paragraph, ""]
+        if section.chart:
+            lines += [_md_chart(section.chart), ""]
+        for paragraph in section.more:
             lines += [paragraph, ""]
         if section.bullets:
             lines += [f"- {b}" for b in section.bullets] + [""]

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -26,15 +26,28 @@ log = logging.getLogger("alembic.runtime.migration")
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
+    if op.get_context().dialect.name != "postgresql":
         return
+    if context.is_offline_mode():  # `alembic upgrade --sql`: a database owner runs the script
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        _create_indexes()
+        return
+    bind = op.get_bind()
     try:
         with bind.begin_nested():
             bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
     except sa.exc.DBAPIError as error:
-        log.warning("pg_trgm is not available, text search runs without an index: %s", error)
+        log.warning(
+            "pg_trgm is not available, so the review list's text search runs without an index. "
+            "A database owner can add it later: CREATE EXTENSION pg_trgm, then the indexes of "
+            "migrations/versions/0006_trigram_search.py. (%s)",
+            error,
+        )
         return
+    _create_indexes()
+
+
+def _create_indexes() -> None:
     op.execute(
         "CREATE INDEX IF NOT EXISTS ix_comment_text_trgm ON comment USING gin (text gin_trgm_ops)"
     )
@@ -45,7 +58,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    if op.get_context().dialect.name != "postgresql":
         return
     op.execute("DROP INDEX IF EXISTS ix_comment_organisation_trgm")
     op.execute("DROP INDEX IF EXISTS ix_comment_text_trgm")

@@ -168,14 +168,9 @@ def test_the_word_document_draws_the_categories_and_each_categorys_groups(
     rows = list(comments.values())
     label = {c.reference: c.final_label or c.predicted_label for c in rows}
     by_category = Counter(label.values())
-    groups = {
-        key: Counter(c.stakeholder for c in rows if label[c.reference] == key)
-        for key in CATEGORY_KEYS
-    }
-    drawn = [key for key in CATEGORY_KEYS if any(n >= 5 for n in groups[key].values())]
-    assert drawn, "the dataset should have a group of five or more in some category"
-    assert len(pictures) == 1 + len(drawn)
-    assert len(document.inline_shapes) == len(pictures)
+    cells = Counter((c.stakeholder, label[c.reference]) for c in rows)
+    group_totals = Counter(c.stakeholder for c in rows)
+    assert len(document.inline_shapes) == len(pictures) >= 2
     for number, (image, alt, caption) in enumerate(pictures, start=1):
         assert image.format == "PNG" and image.width >= 1000, (image.format, image.size)
         assert caption.startswith(f"{FIGURE[lang]} {number}. ")
@@ -184,18 +179,45 @@ def test_the_word_document_draws_the_categories_and_each_categorys_groups(
     _image, alt, _caption = pictures[0]
     for key, name in zip(CATEGORY_KEYS, _names(lang), strict=True):
         assert f"{name} {by_category.get(key, 0)}" in alt
-    # One figure per category: its groups with five or more comments, never a smaller group.
-    for key, (_image, alt, caption) in zip(drawn, pictures[1:], strict=True):
-        assert category(key).text("name", lang) in caption
-        bars = alt.split(": ", 1)[1]
-        for group, n in groups[key].items():
-            if n >= 5:
-                assert f"{_group(lang, group)} {n}" in bars
-            else:
-                assert f"{_group(lang, group)} " not in bars
-        small = any(0 < n < 5 for n in groups[key].values())
-        # The caption says so when groups were left out: "… Groups with fewer than 5 comments …".
-        assert small == ("5" in caption.split(". ", 1)[1]), caption
+    # Then one figure per category with groups to draw, in category order.
+    names = {_group(lang, key): key for key in STAKEHOLDER_LABELS}
+    drawn: dict[tuple[str, str], int] = {}
+    figure_categories = []
+    for _image, alt, caption in pictures[1:]:
+        key = next(k for k in CATEGORY_KEYS if caption.split(". ", 1)[1].startswith(_name(k, lang)))
+        figure_categories.append(key)
+        bars = alt.split(": ", 1)[1].split(".")[0]
+        for bar in bars.split("; "):
+            group, n = bar.rsplit(" ", 1)
+            assert cells[(names[group], key)] == int(n) >= 5  # the true count, never a small one
+            drawn[(names[group], key)] = int(n)
+        left_out = [g for (g, k), n in cells.items() if k == key and (g, k) not in drawn]
+        assert bool(left_out) == (caption.count(".") > 1), caption  # a note says when
+    assert figure_categories == sorted(figure_categories, key=CATEGORY_KEYS.index)
+    assert any(n < 5 for n in cells.values()), "the dataset should have small cells to hide"
+    # Nothing printed lets a reader subtract their way to a count under 5: in each category the
+    # hidden groups add up to 0 or at least 5, and so do the hidden cells of every group.
+    for key in CATEGORY_KEYS:
+        hidden = by_category.get(key, 0) - sum(n for (_g, k), n in drawn.items() if k == key)
+        assert hidden == 0 or hidden >= 5, (key, hidden)
+    text = report.markdown(summaries[lang], lang)
+    for group, total in group_totals.items():
+        if f"{_group(lang, group)} ({total})" in text:  # its total is printed
+            hidden = total - sum(n for (g, _k), n in drawn.items() if g == group)
+            assert hidden == 0 or hidden >= 5, (group, hidden)
+
+
+def test_withheld_counts_cannot_be_worked_out_from_the_total():
+    # One small group beside a printed total: the next smallest is withheld too.
+    assert report.withheld([("a", 20), ("b", 10), ("c", 8), ("d", 6), ("e", 3)]) == {"d", "e"}
+    # Small groups that already add up to 5 or more need no company.
+    assert report.withheld([("a", 20), ("b", 3), ("c", 2)]) == {"b", "c"}
+    assert report.withheld([("a", 20), ("b", 7)]) == set()
+    assert report.withheld([("a", 4)]) == {"a"}
+
+
+def _name(key: str, lang: str) -> str:
+    return category(key).text("name", lang)
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
