@@ -357,6 +357,9 @@ def _add_chart(document, chart: Chart) -> None:
     png = bar_chart_png(chart.bars, axis_label=chart.axis_label)
     picture = document.add_paragraph()
     picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.keep_with_next = (
+        True  # never a chart on one page, its caption on the next
+    )
     shape = picture.add_run().add_picture(io.BytesIO(png), width=Cm(14))
     # Word reads a picture's alternative text from wp:docPr/@descr; python-docx has no setter.
     shape._inline.docPr.set("descr", chart.alt)
