@@ -11,7 +11,6 @@ carry it.
 """
 
 import io
-import os
 import textwrap
 from collections.abc import Sequence
 
@@ -22,24 +21,10 @@ DPI = 200
 LABEL_CHARACTERS = 26  # longer labels wrap, so that the bars keep most of the width
 
 
-def _matplotlib_config_dir() -> None:
-    """Keep matplotlib's font cache under var/cache rather than the service user's home."""
-    if "MPLCONFIGDIR" not in os.environ:
-        from assistant.settings import ROOT_DIR
-
-        folder = ROOT_DIR / "var" / "cache" / "matplotlib"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return  # matplotlib then picks a temporary folder itself
-        os.environ["MPLCONFIGDIR"] = str(folder)
-
-
 def bar_chart_png(bars: Sequence[tuple[str, int]], *, axis_label: str) -> bytes:
     """A horizontal bar chart of (label, count) pairs, largest first, as PNG bytes."""
     if not bars:
         raise ValueError("a bar chart needs at least one bar")
-    _matplotlib_config_dir()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
