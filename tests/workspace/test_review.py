@@ -30,7 +30,9 @@ from assistant.feedback.models import Comment, CommentNote
 from assistant.feedback.service import new_reference
 from tests.feedback.chat_driver import Chat
 
-LISTED = re.compile(r'<td role="cell" data-label="[^"]*"><a href="/workspace/comments/([A-Z]{2}-[A-Z0-9]{6})')
+LISTED = re.compile(
+    r'<td role="cell" data-label="[^"]*"><a href="/workspace/comments/([A-Z]{2}-[A-Z0-9]{6})'
+)
 NEXT_PAGE = re.compile(r'<a href="(/workspace/comments\?[^"]*)" rel="next">Next page</a>')
 FIELD_ERROR = re.compile(r'class="field-error"[^>]*>([^<]*)<')
 
