@@ -173,16 +173,16 @@ def main() -> None:
             url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
             try:
                 build(url, args.size)
-                with create_engine(url).connect() as connection:
+                scratch = create_engine(url)
+                with scratch.begin() as connection:
                     connection.execute(text("ANALYZE comment"))
-                    connection.commit()
                 tables["PostgreSQL"] = measure(url)
                 # The same searches on the same data without migration 0006's trigram indexes.
-                with create_engine(url).connect() as connection:
+                with scratch.begin() as connection:
                     connection.execute(text("DROP INDEX ix_comment_text_trgm"))
                     connection.execute(text("DROP INDEX ix_comment_organisation_trgm"))
                     connection.execute(text("ANALYZE comment"))
-                    connection.commit()
+                scratch.dispose()
                 without_trigrams = measure(url, only="search")
             finally:
                 with admin.connect() as connection:

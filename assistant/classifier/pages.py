@@ -1,7 +1,5 @@
 """The admin page for the classifier's versions: cards, retraining, comparison, activation."""
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
@@ -38,13 +36,11 @@ def _running_retrain(session: Session) -> Job | None:
 def _page(request: Request, session: Session, who, status_code: int = 200, **extra) -> Response:
     models_dir = request.app.state.settings.models_dir
     current = current_version(models_dir)
-    card = read_card(models_dir, current)
     reviewed = reviewed_examples(session)
     train_part, holdout = versions.split_reviewed(reviewed)
     context = {
         "current": current,
-        "card": card,
-        "trained": datetime.fromisoformat(card["created"]),
+        "card": read_card(models_dir, current),
         "versions": versions.list_versions(models_dir),
         "history": list(reversed(versions.activation_history(models_dir)))[:20],
         "reviewed_train": len(train_part),

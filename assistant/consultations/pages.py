@@ -52,11 +52,16 @@ def sessions(request: Request, session: SessionDep, who: PreparerDep) -> Respons
     return _list(request, session, who)
 
 
+async def _session_form(request: Request) -> dict[str, str]:
+    """The session form's fields as posted, each cut to a sane length."""
+    raw = await request.form()
+    return {k: str(raw.get(k, ""))[:5000] for k in SESSION_FIELDS}
+
+
 @router.post("/workspace/sessions")
 async def create(request: Request, session: SessionDep, who: PreparerDep) -> Response:
     """Record a new session."""
-    raw = await request.form()
-    form = {k: str(raw.get(k, ""))[:5000] for k in SESSION_FIELDS}
+    form = await _session_form(request)
     try:
         row = service.create_session(session, service.session_data(form), actor=who.user)
     except DomainError as exc:
@@ -77,10 +82,9 @@ def _detail(request: Request, session, who, session_id: int, status_code: int = 
         row = service.get_session(session, session_id)
     except DomainError:
         return error_page(request, _("Page not found"), 404)
-    counts = dict((s.id, n) for s, n in service.sessions_with_counts(session))
     context = {
         "row": row,
-        "count": counts.get(row.id, 0),
+        "count": service.comment_count(session, row.id),
         "stakeholders": list(Stakeholder),
         "kinds": list(SessionKind),
         "csrf": who.csrf,
@@ -104,8 +108,7 @@ async def update(
     request: Request, session: SessionDep, who: PreparerDep, session_id: RowId
 ) -> Response:
     """Change a session's details."""
-    raw = await request.form()
-    form = {k: str(raw.get(k, ""))[:5000] for k in SESSION_FIELDS}
+    form = await _session_form(request)
     try:
         row = service.get_session(session, session_id)
         service.update_session(session, row, service.session_data(form), actor=who.user)

@@ -130,6 +130,13 @@ def sessions_with_counts(session: Session) -> list[tuple[ConsultationSession, in
     return [(row, int(counts.get(row.id, 0))) for row in newest_first(session)]
 
 
+def comment_count(session: Session, consultation_id: int) -> int:
+    """How many comments a session holds."""
+    return session.exec(
+        select(func.count()).select_from(Comment).where(Comment.consultation_id == consultation_id)
+    ).one()
+
+
 def store_upload(
     session: Session, consultation: ConsultationSession, *, filename: str, data: bytes, actor: User
 ) -> tuple[ImportFile, Table]:
@@ -217,16 +224,12 @@ class KnownComments:
 
     def seen(self, row: ImportRow) -> bool:
         """Whether the row is already in the session (claims a comment without an id if so)."""
-        if not row.external_id:
-            if self.unclaimed[row.content_hash] > 0:
-                self.unclaimed[row.content_hash] -= 1
-            return row.content_hash in self.hashes
         if row.external_id in self.ids:
             return True
-        if self.unclaimed[row.content_hash] > 0:
+        claimed = self.unclaimed[row.content_hash] > 0
+        if claimed:
             self.unclaimed[row.content_hash] -= 1
-            return True
-        return False
+        return claimed if row.external_id else row.content_hash in self.hashes
 
 
 def _known_comments(session: Session, consultation_id: int) -> KnownComments:

@@ -85,7 +85,7 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=HELSINKI).astimezone(UTC)
 
 
-def _conditions(filters: ReviewFilters, dialect: str = "sqlite") -> list[Any]:
+def _conditions(filters: ReviewFilters, dialect: str) -> list[Any]:
     conditions: list[Any] = []
     if filters.category:
         conditions.append(effective_label == filters.category)

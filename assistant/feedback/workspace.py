@@ -57,10 +57,6 @@ def filters_from(params) -> review.ReviewFilters:
     )
 
 
-def _query(filters: review.ReviewFilters) -> str:
-    return urlencode(filters.query_items())
-
-
 @router.get("/workspace", response_class=HTMLResponse)
 def workspace(who: PreparerDep) -> Response:
     """The workspace starts at the review list."""
@@ -76,7 +72,7 @@ def comments(request: Request, session: SessionDep, who: PreparerDep) -> Respons
         page = review.review_page(session, filters, after=after)
     except DomainError:
         page = review.review_page(session, filters)
-    query = _query(filters)
+    query = urlencode(filters.query_items())
     return render(
         request,
         "workspace/comments.html",
@@ -113,7 +109,7 @@ def _comment_page(
         "categories": CATEGORY_KEYS,
         "ranked": sorted(comment.scores.items(), key=lambda kv: kv[1], reverse=True),
         "csrf": who.csrf,
-        "query": _query(filters),
+        "query": urlencode(filters.query_items()),
         "next": review.next_comment(session, filters, comment),
         "errors": {},
         "message": request.query_params.get("done"),

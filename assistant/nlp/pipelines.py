@@ -185,8 +185,6 @@ def _serialise_lemmatizer(lemmatizer) -> None:
     the process abort in FinnishVfstAnalyzer (an assertion) or crash. The lock is taken once per
     document, not per word: a lock handed over per word queues behind the GIL at every word
     (py-spy showed a sixth of the feedback POST's thread time waiting there)."""
-    if getattr(lemmatizer, "_vuoropuhe_lock", None) is not None:
-        return
 
     class SerialisedLemmatizer(type(lemmatizer)):
         def __call__(self, doc: Doc) -> Doc:
